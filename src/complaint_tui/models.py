@@ -1,0 +1,532 @@
+"""The record of a complaint case through the whole standard (SPEC S1-S4, S6), as SQLModel tables.
+
+Stored values are stable English codes (the enums below, or codes from the policy); screens and
+exports translate them. Every timestamp is timezone-aware UTC (``UTCDateTime``), shown in the
+centre's zone. The case row carries a ``version`` that every write checks and bumps (optimistic
+locking across desks) and denormalised queue keys (``next_step``, ``next_due_at``,
+``queue_due_at``, ``is_open``) that the services keep in step with the clocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# The queue sorts open cases by their next due time; cases with no running clock (paused,
+# closed) sort after every real time under this key so keyset paging needs no NULL handling.
+NO_DUE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every timestamp must carry its time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False, **kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable, index=index, **kw)
+
+
+def _text(*, nullable: bool = False, default: str = "") -> Any:
+    return Field(default=default, sa_type=Text, nullable=nullable)
+
+
+# --- codes -------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    DESK = "desk"
+    HANDLER = "handler"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    INVESTIGATING = "investigating"
+    RESOLVING = "resolving"
+    RESOLVED = "resolved"
+    REFERRED = "referred"
+    FEEDBACK_GIVEN = "feedback_given"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+
+
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.MERGED})
+OPEN_STATUSES = frozenset(Status) - FINAL_STATUSES
+
+
+class ObjectKind(StrEnum):
+    """What the complaint is about (S1.4)."""
+
+    PROPERTY_PART = "property_part"
+    FACILITY = "facility"
+    STAFF = "staff"
+    MANAGEMENT = "management"
+
+
+class EvidenceKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+
+
+class NoteKind(StrEnum):
+    """Investigation record kinds (S2.2, S2.3, S2.5)."""
+
+    SITE_INSPECTION = "site_inspection"
+    RECORD_CHECK = "record_check"
+    INTERVIEW = "interview"
+    RULE_CHECK = "rule_check"
+    PARTY_STATEMENT = "party_statement"
+    OTHER = "other"
+
+
+class Party(StrEnum):
+    """The sides of a neighbour dispute (S2.5)."""
+
+    COMPLAINANT = "complainant"
+    RESPONDENT = "respondent"
+
+
+class Responsibility(StrEnum):
+    """How far the property company is responsible (S2.4)."""
+
+    PROPERTY_COMPANY = "property_company"
+    SHARED = "shared"
+    OWNER = "owner"
+    THIRD_PARTY = "third_party"
+    NONE = "none"
+
+
+class FollowUpKind(StrEnum):
+    PHONE_CHECK = "phone_check"
+    ONSITE_RECHECK = "onsite_recheck"
+    NOTE = "note"
+
+
+class ContactChannel(StrEnum):
+    """How the owner was told something (S4.1)."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    VISIT = "visit"
+    WECHAT = "wechat"
+    APP = "app"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+
+
+class UpdateKind(StrEnum):
+    RECEIPT = "receipt"  # S6.1: case number and expected time told at receipt
+    FIRST_RESPONSE = "first_response"  # S2.1
+    PROGRESS = "progress"  # S3.4, S6.2
+
+
+class DemandMet(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
+class VisitMethod(StrEnum):
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+
+class VisitOutcome(StrEnum):
+    CLOSE = "close"
+    REOPEN = "reopen"
+    EXPLAINED = "explained"  # truly unresolvable: explained again (S4.2)
+
+
+class ContactKind(StrEnum):
+    APPEND = "append"  # 追加投诉
+    CHASE = "chase"  # 催办
+
+
+class CloseKind(StrEnum):
+    SATISFIED = "satisfied"
+    FORCED = "forced"
+
+
+# --- people and places -------------------------------------------------------------------
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(sa_type=String(64), unique=True, index=True)
+    name: str = Field(sa_type=String(100))
+    role: str = Field(sa_type=String(16))
+    department: str | None = Field(default=None, sa_type=String(40), nullable=True)
+    active: bool = True
+    pin_hash: str | None = Field(default=None, sa_type=String(200), nullable=True)
+    created_at: dt.datetime = _ts()
+
+
+class Owner(SQLModel, table=True):
+    """A complainant, keyed by the normalised phone: one query finds their every case."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(100))
+    phone: str = Field(sa_type=String(20), unique=True, index=True)
+    created_at: dt.datetime = _ts()
+
+
+class Room(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("building", "unit", "room", name="uq_room_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    building: str = Field(sa_type=String(40), index=True)
+    unit: str = Field(sa_type=String(20))
+    room: str = Field(sa_type=String(20))
+
+
+# --- the case ----------------------------------------------------------------------------
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "complaint_case"
+    __table_args__ = (
+        Index("ix_case_open_due", "is_open", "queue_due_at", "id"),
+        Index("ix_case_status_due", "status", "queue_due_at", "id"),
+        Index("ix_case_received", "received_at", "id"),
+        Index("ix_case_assignee_due", "assignee_id", "queue_due_at", "id"),
+        Index("ix_case_department_due", "department", "queue_due_at", "id"),
+        Index("ix_case_category_due", "category", "queue_due_at", "id"),
+        Index("ix_case_stats", "status", "category", "channel", "department", "urgency"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_type=String(24), unique=True, index=True)
+    source_id: str | None = Field(default=None, sa_type=String(80), unique=True, nullable=True)
+    version: int = 1
+
+    # S1.1 / S1.2: how it came in
+    channel: str = Field(sa_type=String(32))
+    received_at: dt.datetime = _ts()
+    received_by_id: int = Field(foreign_key="staff.id")
+    contact_confirmed: bool = False
+
+    # S1.4: who and where
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    room_id: int = Field(foreign_key="room.id", index=True)
+
+    # S1.4: the object and the matter
+    object_kind: str = Field(sa_type=String(20))
+    object_text: str = _text()
+    object_staff_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+    matter_what: str = _text()
+    matter_when: str = _text()
+    matter_where: str = _text()
+    matter_state: str = _text()
+    demand: str = _text()
+
+    # S1.5: classification
+    category: str = Field(sa_type=String(32))
+    urgency: str = Field(sa_type=String(16))
+
+    # routing and state
+    status: str = Field(sa_type=String(20), default=Status.RECEIVED.value)
+    status_before: str | None = Field(default=None, sa_type=String(20), nullable=True)
+    is_open: bool = True
+    department: str | None = Field(default=None, sa_type=String(40), nullable=True)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+
+    # clocks (detail per step in StepClock)
+    cycle: int = 1
+    paused_at: dt.datetime | None = _ts(nullable=True, default=None)
+    pause_reason: str | None = Field(default=None, sa_type=Text, nullable=True)
+    next_step: str | None = Field(default=None, sa_type=String(20), nullable=True)
+    next_due_at: dt.datetime | None = _ts(nullable=True, default=None)
+    queue_due_at: dt.datetime = _ts(default=NO_DUE)
+
+    # counters
+    reopen_count: int = 0
+    append_count: int = 0
+    chase_count: int = 0
+
+    # endings
+    merged_into_id: int | None = Field(default=None, foreign_key="complaint_case.id", nullable=True)
+    close_kind: str | None = Field(default=None, sa_type=String(16), nullable=True)
+    close_reason: str | None = Field(default=None, sa_type=Text, nullable=True)
+    closed_at: dt.datetime | None = _ts(nullable=True, default=None)
+    closed_by_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+    withdrawn_reason: str | None = Field(default=None, sa_type=Text, nullable=True)
+    # S6.4: the owner does not accept the final decision; the recourse offered
+    owner_rejects_decision: bool = False
+    external_recourse: str | None = Field(default=None, sa_type=Text, nullable=True)
+
+    created_at: dt.datetime = _ts()
+    updated_at: dt.datetime = _ts()
+
+
+class StepClock(SQLModel, table=True):
+    """One clocked step of one cycle of a case: when it started, was due, and was done.
+
+    A reopened case starts a new cycle; the old cycle's rows stay for the on-time statistics.
+    """
+
+    __tablename__ = "step_clock"
+    __table_args__ = (
+        UniqueConstraint("case_id", "cycle", "step", name="uq_clock_step"),
+        Index("ix_clock_step_done", "step", "done_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int
+    step: str = Field(sa_type=String(20))
+    started_at: dt.datetime = _ts()
+    due_at: dt.datetime = _ts()
+    done_at: dt.datetime | None = _ts(nullable=True, default=None)
+    paused_seconds: int = 0
+
+
+class EvidenceBlob(SQLModel, table=True):
+    """A stored file, by content: identical files are kept once."""
+
+    __tablename__ = "evidence_blob"
+
+    sha256: str = Field(sa_type=String(64), primary_key=True)
+    size: int
+    data: bytes = Field(sa_type=LargeBinary)
+    created_at: dt.datetime = _ts()
+
+
+class Evidence(SQLModel, table=True):
+    """One piece of evidence on a case (S1.4, S2.2), optionally tied to an investigation note."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    note_id: int | None = Field(default=None, foreign_key="investigation_note.id", nullable=True)
+    kind: str = Field(sa_type=String(16))
+    source: str = Field(sa_type=String(200))
+    taken_on: dt.date | None = Field(default=None, nullable=True)
+    filename: str = Field(sa_type=String(255))
+    sha256: str = Field(sa_type=String(64), foreign_key="evidence_blob.sha256")
+    size: int
+    note: str = _text()
+    added_by_id: int = Field(foreign_key="staff.id")
+    added_at: dt.datetime = _ts()
+
+
+class InvestigationNote(SQLModel, table=True):
+    __tablename__ = "investigation_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int = 1
+    kind: str = Field(sa_type=String(20))
+    party: str | None = Field(default=None, sa_type=String(16), nullable=True)
+    person: str = Field(default="", sa_type=String(100))
+    content: str = _text()
+    author_id: int = Field(foreign_key="staff.id")
+    created_at: dt.datetime = _ts()
+
+
+class Finding(SQLModel, table=True):
+    """The signed investigation result (S2.4, S2.6). The latest row of a case is current."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int = 1
+    responsibility: str = Field(sa_type=String(20))
+    cause_code: str = Field(sa_type=String(40))
+    cause_text: str = _text()
+    valid: bool
+    validity_reason: str = _text()
+    signatories: str = _text()  # the people involved who confirmed the record
+    confirmed_by_id: int = Field(foreign_key="staff.id")
+    confirmed_at: dt.datetime = _ts()
+    recorded_by_id: int = Field(foreign_key="staff.id")
+    created_at: dt.datetime = _ts()
+
+
+class Plan(SQLModel, table=True):
+    """The solution plan (S3.1). The latest row of a case is current."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int = 1
+    measures: str = _text()
+    deadline: dt.datetime = _ts()
+    department: str = Field(sa_type=String(40))
+    responsible_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+    responsible_name: str = Field(default="", sa_type=String(100))
+    resources: str = _text()
+    created_by_id: int = Field(foreign_key="staff.id")
+    created_at: dt.datetime = _ts()
+
+
+class Referral(SQLModel, table=True):
+    """Out of scope or no responsibility: where the owner was sent, and what they were told (S3.2)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int = 1
+    authority: str = Field(sa_type=String(40))
+    authority_text: str = _text()
+    explanation: str = _text()
+    created_by_id: int = Field(foreign_key="staff.id")
+    created_at: dt.datetime = _ts()
+
+
+class DepartmentTask(SQLModel, table=True):
+    """Cross-department work, split and tracked (S3.3, S3.4)."""
+
+    __tablename__ = "department_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int = 1
+    department: str = Field(sa_type=String(40), index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+    what: str = _text()
+    due_at: dt.datetime = _ts()
+    done_at: dt.datetime | None = _ts(nullable=True, default=None)
+    result: str = _text()
+    created_by_id: int = Field(foreign_key="staff.id")
+    created_at: dt.datetime = _ts()
+    done_by_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+
+
+class FollowUp(SQLModel, table=True):
+    """Management's tracking of the work: phone checks, on-site rechecks (S3.4)."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    kind: str = Field(sa_type=String(20))
+    content: str = _text()
+    by_id: int = Field(foreign_key="staff.id")
+    at: dt.datetime = _ts()
+
+
+class OwnerUpdate(SQLModel, table=True):
+    """What the owner was told, and how: the receipt, the first response, progress (S2.1, S3.4, S6.1)."""
+
+    __tablename__ = "owner_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    kind: str = Field(sa_type=String(20))
+    channel: str = Field(sa_type=String(16))
+    content: str = _text()
+    by_id: int = Field(foreign_key="staff.id")
+    at: dt.datetime = _ts()
+
+
+class Feedback(SQLModel, table=True):
+    """The result told to the owner (S4.1)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int = 1
+    channel: str = Field(sa_type=String(16))
+    what_done: str = _text()
+    measures: str = _text()
+    result: str = _text()
+    demand_met: str = Field(sa_type=String(8))
+    unmet_reason: str = _text()
+    next_step: str = _text()
+    by_id: int = Field(foreign_key="staff.id")
+    at: dt.datetime = _ts()
+
+
+class ReturnVisit(SQLModel, table=True):
+    """A return visit (回访, S4.2), with the owner's stance on the decision (S6.4)."""
+
+    __tablename__ = "return_visit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    cycle: int = 1
+    method: str = Field(sa_type=String(16))
+    satisfaction: int
+    remaining_issues: str = _text()
+    outcome: str = Field(sa_type=String(16))
+    owner_rejects_decision: bool = False
+    external_recourse: str = _text()
+    by_id: int = Field(foreign_key="staff.id")
+    at: dt.datetime = _ts()
+
+
+class CaseContact(SQLModel, table=True):
+    """An appended complaint (追加) or a chasing call (催办) on an open case: counted, not a new case."""
+
+    __tablename__ = "case_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    kind: str = Field(sa_type=String(10))
+    channel: str = Field(sa_type=String(32))
+    content: str = _text()
+    by_id: int = Field(foreign_key="staff.id")
+    at: dt.datetime = _ts()
+
+
+class CasePause(SQLModel, table=True):
+    """A stretch when the clocks stood still, waiting on the owner."""
+
+    __tablename__ = "case_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    reason: str = _text()
+    paused_at: dt.datetime = _ts()
+    paused_by_id: int = Field(foreign_key="staff.id")
+    resumed_at: dt.datetime | None = _ts(nullable=True, default=None)
+    resumed_by_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One change: who, when, what, before and after. Append-only (database triggers refuse edits)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_case_id", "case_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="complaint_case.id", nullable=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+    at: dt.datetime = _ts()
+    action: str = Field(sa_type=String(40))
+    version: int | None = Field(default=None, nullable=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class CaseNumberCounter(SQLModel, table=True):
+    """The last sequence number given out per local day (case numbers: prefix + date + sequence)."""
+
+    __tablename__ = "case_number_counter"
+
+    day: str = Field(sa_type=String(8), primary_key=True)
+    last: int = 0

@@ -1,0 +1,265 @@
+"""What every desk verb shares: the operator, the locked case, its facts, clocks and audit event.
+
+A verb is one ``store.write()`` transaction that (1) locks the case and compares its row version
+with the one the desk loaded, (2) asks the workflow whether the operator may take the step,
+(3) writes the change, the clocks and the queue keys, and (4) appends an audit event with the
+fields before and after. Any failure rolls the whole transaction back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from complaint_tui.db import Store
+from complaint_tui.errors import EditConflict, NotFound, RoleRefused
+from complaint_tui.i18n import Msg
+from complaint_tui.models import (
+    NO_DUE,
+    OPEN_STATUSES,
+    AuditEvent,
+    Case,
+    DepartmentTask,
+    Finding,
+    InvestigationNote,
+    Party,
+    Plan,
+    ReturnVisit,
+    Role,
+    Staff,
+    Status,
+    StepClock,
+    utcnow,
+)
+from complaint_tui.policy import Step
+from complaint_tui.workflow import ROLE_ACTIONS, Action, Actor, CaseFacts, raise_if_refused, refusal
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The signed-in staff member on whose behalf a verb runs."""
+
+    id: int
+    login: str
+    name: str
+    role: Role
+    department: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.role)
+
+    @classmethod
+    def of(cls, staff: Staff) -> Operator:
+        assert staff.id is not None
+        return cls(staff.id, staff.login, staff.name, Role(staff.role), staff.department)
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """What a verb hands back: enough for the screen to carry on editing without a reload."""
+
+    case_id: int
+    number: str
+    version: int
+    status: Status
+
+
+def require_role(operator: Operator, action: Action) -> None:
+    if action not in ROLE_ACTIONS[operator.role]:
+        raise RoleRefused(
+            "guard.role",
+            action=Msg(f"action.{action.value}"),
+            role=Msg(f"role.{operator.role.value}"),
+        )
+
+
+def lock_case(session: Session, store: Store, case_id: int, expected_version: int) -> Case:
+    """The case row, locked for this transaction, if nobody changed it since ``expected_version``."""
+    stmt = select(Case).where(Case.id == case_id)
+    if store.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    case = session.exec(stmt).first()
+    if case is None:
+        raise NotFound("error.case_not_found", case=str(case_id))
+    if case.version != expected_version:
+        raise EditConflict(
+            case.number,
+            expected_version,
+            case.version,
+            changes_since(session, case_id, expected_version),
+        )
+    return case
+
+
+def changes_since(session: Session, case_id: int, version: int) -> list[str]:
+    """The audit actions written after ``version``: what the other desk did."""
+    rows = session.exec(
+        select(AuditEvent.action, Staff.name)
+        .join(Staff, col(Staff.id) == AuditEvent.staff_id, isouter=True)
+        .where(AuditEvent.case_id == case_id, col(AuditEvent.version) > version)
+        .order_by(col(AuditEvent.id))
+    ).all()
+    return [f"{action}:{name or ''}" for action, name in rows]
+
+
+def case_facts(session: Session, store: Store, case: Case) -> CaseFacts:
+    """The guard inputs for the case's current cycle (a handful of indexed counts)."""
+    cid, cycle = case.id, case.cycle
+    notes = session.exec(
+        select(InvestigationNote.kind, InvestigationNote.party).where(
+            InvestigationNote.case_id == cid, InvestigationNote.cycle == cycle
+        )
+    ).all()
+    finding = session.exec(
+        select(Finding).where(Finding.case_id == cid, Finding.cycle == cycle).order_by(col(Finding.id).desc())
+    ).first()
+    has_plan = session.exec(
+        select(func.count()).select_from(Plan).where(Plan.case_id == cid, Plan.cycle == cycle)
+    ).one()
+    open_tasks = session.exec(
+        select(func.count())
+        .select_from(DepartmentTask)
+        .where(DepartmentTask.case_id == cid, col(DepartmentTask.done_at).is_(None))
+    ).one()
+    visit = session.exec(
+        select(ReturnVisit)
+        .where(ReturnVisit.case_id == cid, ReturnVisit.cycle == cycle)
+        .order_by(col(ReturnVisit.id).desc())
+    ).first()
+    category = store.policy.categories.get(case.category)
+    return CaseFacts(
+        status=Status(case.status),
+        both_parties=bool(category and category.both_parties),
+        subject_staff_id=case.object_staff_id,
+        assignee_id=case.assignee_id,
+        paused=case.paused_at is not None,
+        notes=len(notes),
+        parties_heard=frozenset(Party(p) for k, p in notes if p),
+        has_finding=finding is not None,
+        finding_valid=finding.valid if finding else None,
+        finding_responsibility=finding.responsibility if finding else None,
+        has_plan=bool(has_plan),
+        open_tasks=int(open_tasks),
+        has_feedback=case.status == Status.FEEDBACK_GIVEN,
+        last_visit_satisfied=(visit.satisfaction >= store.policy.satisfied_min) if visit else None,
+    )
+
+
+def check_step(session: Session, store: Store, case: Case, operator: Operator, action: Action) -> CaseFacts:
+    require_role(operator, action)
+    facts = case_facts(session, store, case)
+    raise_if_refused(refusal(action, facts, operator.actor))
+    return facts
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def record_dict(obj: Any, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    skip = set(exclude)
+    return {k: _plain(v) for k, v in obj.model_dump().items() if k not in skip}
+
+
+def audit(
+    session: Session,
+    operator: Operator | None,
+    action: str,
+    case: Case | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    at: dt.datetime | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            case_id=case.id if case else None,
+            staff_id=operator.id if operator else None,
+            at=at or utcnow(),
+            action=action,
+            version=case.version if case else None,
+            before=before,
+            after=after,
+        )
+    )
+
+
+# --- clocks ------------------------------------------------------------------------------
+
+
+def start_clock(session: Session, store: Store, case: Case, step: Step, start: dt.datetime) -> StepClock:
+    due = store.policy.due(step, start, case.urgency, case.category, case.channel)
+    clock = StepClock(case_id=case.id, cycle=case.cycle, step=step.value, started_at=start, due_at=due)
+    session.add(clock)
+    return clock
+
+
+def finish_clock(session: Session, case: Case, step: Step, at: dt.datetime) -> None:
+    session.execute(
+        update(StepClock)
+        .where(
+            col(StepClock.case_id) == case.id,
+            col(StepClock.cycle) == case.cycle,
+            col(StepClock.step) == step.value,
+            col(StepClock.done_at).is_(None),
+        )
+        .values(done_at=at)
+    )
+
+
+def refresh_queue_keys(session: Session, case: Case) -> None:
+    """Keep the case row's queue columns in step with its status and open clocks."""
+    session.flush()
+    case.is_open = Status(case.status) in OPEN_STATUSES
+    clock = None
+    if case.is_open:
+        clock = session.exec(
+            select(StepClock)
+            .where(
+                StepClock.case_id == case.id,
+                StepClock.cycle == case.cycle,
+                col(StepClock.done_at).is_(None),
+            )
+            .order_by(col(StepClock.due_at))
+        ).first()
+    case.next_step = clock.step if clock else None
+    case.next_due_at = clock.due_at if clock else None
+    case.queue_due_at = clock.due_at if clock and case.paused_at is None else NO_DUE
+
+
+def bump(case: Case, now: dt.datetime) -> None:
+    case.version += 1
+    case.updated_at = now
+
+
+def change(case: Case) -> CaseChange:
+    assert case.id is not None
+    return CaseChange(case.id, case.number, case.version, Status(case.status))
+
+
+def get_staff(session: Session, staff_id: int) -> Staff:
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound("error.staff_not_found", staff=str(staff_id))
+    return staff
