@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from complaint_tui.db import Store
 from complaint_tui.errors import FieldProblem, InvalidInput
 from complaint_tui.models import Evidence, EvidenceBlob, EvidenceKind, utcnow
 from complaint_tui.policy import Policy
@@ -102,6 +103,8 @@ def store_evidence(
     return row
 
 
-def evidence_bytes(session: Session, sha256: str) -> bytes | None:
-    blob = session.get(EvidenceBlob, sha256)
-    return bytes(blob.data) if blob else None
+def evidence_bytes(store: Store, sha256: str) -> bytes | None:
+    """The stored file with this hash, to open or save a copy out of the store."""
+    with store.read() as session:
+        blob = session.get(EvidenceBlob, sha256)
+        return bytes(blob.data) if blob else None
