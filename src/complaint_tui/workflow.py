@@ -76,7 +76,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.UNMERGE: (frozenset({S.MERGED}), None),  # back to the status it had
     Action.APPEND: (OPEN, None),
     Action.CHASE: (OPEN, None),
-    Action.PAUSE: (OPEN - {S.FEEDBACK_GIVEN}, None),
+    Action.PAUSE: (OPEN, None),
     Action.RESUME: (OPEN, None),
 }
 

@@ -1,0 +1,476 @@
+"""The desk verbs: roles, guards, clocks, conflicts and the audit trail (S1-S4, S6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import col, func, select
+
+from complaint_tui import queries as q
+from complaint_tui import services as sv
+from complaint_tui.db import Store, make_engine
+from complaint_tui.errors import EditConflict, InvalidInput, NotFound, RoleRefused, StepRefused
+from complaint_tui.models import AuditEvent, Case, CaseContact, EvidenceBlob, StepClock
+from complaint_tui.services.evidence import EvidenceInput
+from tests.conftest import Team
+from tests.helpers import intake_form
+
+HOUR = dt.timedelta(hours=1)
+
+
+def later(days: float = 2) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+
+
+def investigated(store: Store, team: Team, **form: object) -> tuple[int, int]:
+    """A case acknowledged, assigned to li, with one inspection note."""
+    r = sv.intake(store, team.desk, intake_form(**form))
+    v = sv.acknowledge(store, team.desk, r.case_id, r.version, "phone", "已回电").version
+    v = sv.assign(store, team.supervisor, r.case_id, v, team.handler.id).version
+    v = sv.add_note(store, team.handler, r.case_id, v, "site_inspection", "现场查看属实").version
+    return r.case_id, v
+
+
+def finding(
+    store: Store, team: Team, cid: int, v: int, *, valid: bool = True, responsibility: str = "property_company"
+) -> int:
+    return sv.record_finding(
+        store,
+        team.handler,
+        cid,
+        v,
+        responsibility=responsibility,
+        cause_code="facility_fault",
+        cause_text="老化",
+        valid=valid,
+        validity_reason="核实",
+        signatories="业主；李强",
+        confirmed_by_id=team.handler.id,
+    ).version
+
+
+def fed_back(store: Store, team: Team) -> tuple[int, int]:
+    cid, v = investigated(store, team)
+    v = finding(store, team, cid, v)
+    v = sv.plan(
+        store,
+        team.handler,
+        cid,
+        v,
+        measures="维修",
+        deadline=later(),
+        department="engineering",
+        responsible_id=team.handler.id,
+    ).version
+    v = sv.resolve(store, team.handler, cid, v).version
+    v = sv.give_feedback(
+        store, team.desk, cid, v, channel="phone", what_done="维修", measures="更换", result="修好", demand_met="yes"
+    ).version
+    return cid, v
+
+
+def audit_actions(store: Store, cid: int) -> list[str]:
+    with store.read() as s:
+        return list(
+            s.exec(select(AuditEvent.action).where(AuditEvent.case_id == cid).order_by(col(AuditEvent.id))).all()
+        )
+
+
+def test_roles_are_refused_by_the_services_too(store: Store, team: Team) -> None:
+    cid, v = investigated(store, team)
+    with pytest.raises(RoleRefused) as err:
+        sv.record_finding(
+            store,
+            team.desk,
+            cid,
+            v,
+            responsibility="owner",
+            cause_code="other",
+            cause_text="x",
+            valid=True,
+            validity_reason="x",
+            signatories="x",
+            confirmed_by_id=team.handler.id,
+        )
+    assert "desk clerk" in err.value.message("en")
+    with pytest.raises(RoleRefused):
+        sv.force_close(store, team.handler, cid, v, "不想处理")
+    with pytest.raises(RoleRefused):
+        sv.intake(store, team.admin, intake_form())
+    assert audit_actions(store, cid)[-1] == "add_note"  # nothing written by the refusals
+
+
+def test_a_stale_edit_from_a_second_desk_is_refused_and_changes_nothing(
+    store: Store, team: Team, store_url: str
+) -> None:
+    """Two sessions (two engines, as two desks would have) load the same version."""
+    r = sv.intake(store, team.desk, intake_form())
+    other = Store(make_engine(store_url), store.policy)
+    try:
+        sv.acknowledge(other, team.desk, r.case_id, r.version, "phone", "第一位客服已回电")
+        with pytest.raises(EditConflict) as err:
+            sv.assign(store, team.supervisor, r.case_id, r.version, team.handler.id)
+    finally:
+        other.engine.dispose()
+    assert err.value.expected == 1 and err.value.actual == 2
+    assert err.value.changes == ["acknowledge:赵敏"]
+    assert r.number in err.value.message("en") and "其他工位" in err.value.message("zh")
+    detail = q.case_detail(store, team.supervisor, r.case_id)
+    assert detail.assignee is None and detail.status == "investigating" and detail.version == 2
+
+
+def test_a_safety_case_is_raised_to_the_most_urgent_level(store: Store, team: Team) -> None:
+    """S6.3: health and safety matters are acted on immediately."""
+    r = sv.intake(store, team.desk, intake_form(category="safety", urgency="low", matter_what="楼道电线裸露冒火花"))
+    assert r.urgency == "critical" and r.urgency_raised
+    assert r.first_response_due - q.case_detail(store, team.desk, r.case_id).received_at == dt.timedelta(minutes=30)
+
+
+def test_pausing_stops_the_clocks_and_resuming_moves_them_on(store: Store, team: Team) -> None:
+    r = sv.intake(store, team.desk, intake_form())
+    t0 = dt.datetime.now(dt.UTC)
+    v = sv.pause(store, team.desk, r.case_id, r.version, "业主出差，无法入户查看", now=t0).version
+    detail = q.case_detail(store, team.desk, r.case_id)
+    assert detail.paused_at == t0 and detail.pause_reason
+    page = q.queue_page(store, team.desk)
+    assert page.rows[0].paused
+    with pytest.raises(StepRefused) as err:
+        sv.acknowledge(store, team.desk, r.case_id, v, "phone", "x")
+    assert err.value.key == "guard.paused"
+    with pytest.raises(InvalidInput):
+        sv.pause(store, team.desk, r.case_id, v, " ")
+    v = sv.resume(store, team.desk, r.case_id, v, now=t0 + 5 * HOUR).version
+    resumed = q.case_detail(store, team.desk, r.case_id)
+    before = {c.step: c.due_at for c in detail.clocks}
+    after = {c.step: c.due_at for c in resumed.clocks}
+    assert all(after[s] - before[s] == 5 * HOUR for s in before)
+    assert resumed.paused_at is None
+    assert audit_actions(store, r.case_id)[-2:] == ["pause", "resume"]
+
+
+def test_a_dissatisfied_return_visit_reopens_the_case_with_new_clocks(store: Store, team: Team) -> None:
+    """S4.2: not satisfied → listen again, coordinate further; the reopen is counted."""
+    cid, v = fed_back(store, team)
+    with pytest.raises(StepRefused) as err:
+        sv.log_return_visit(store, team.desk, cid, v, method="phone", satisfaction_score=2, outcome="close")
+    assert err.value.key == "guard.visit_close_needs_satisfied"
+    change = sv.log_return_visit(
+        store, team.desk, cid, v, method="phone", satisfaction_score=2, outcome="reopen", remaining_issues="仍有异味"
+    )
+    assert change.status.value == "investigating"
+    detail = q.case_detail(store, team.desk, cid)
+    assert detail.reopen_count == 1 and detail.cycle == 2
+    assert [s.step.value for s in detail.steps] == ["resolution"]  # the new cycle's clock
+    assert detail.finding is None  # the old cycle's finding does not count for the new one
+    assert len(detail.findings) == 1 and len(detail.clocks) == 5
+    with store.read() as s:
+        case = s.get(Case, cid)
+        assert case is not None and case.is_open and case.next_step == "resolution"
+
+
+def test_closing_needs_a_satisfied_visit_or_a_supervisors_reason(store: Store, team: Team) -> None:
+    cid, v = fed_back(store, team)
+    with pytest.raises(StepRefused) as err:
+        sv.close(store, team.desk, cid, v)
+    assert err.value.key == "guard.close_needs_satisfied_visit"
+    v = sv.log_return_visit(
+        store,
+        team.desk,
+        cid,
+        v,
+        method="phone",
+        satisfaction_score=1,
+        outcome="explained",
+        rejects_decision=True,
+        external_recourse="可向区住建局反映",
+    ).version
+    detail = q.case_detail(store, team.supervisor, cid)
+    assert detail.status == "feedback_given" and detail.owner_rejects_decision  # S6.4 recorded
+    assert detail.external_recourse == "可向区住建局反映"
+    with pytest.raises(InvalidInput):
+        sv.force_close(store, team.supervisor, cid, v, "")
+    closed = sv.force_close(store, team.supervisor, cid, v, "已多次解释，业主诉求超出合同范围")
+    assert closed.status.value == "closed"
+    detail = q.case_detail(store, team.supervisor, cid)
+    assert detail.close_kind == "forced" and detail.close_reason
+    # ...and a supervisor may reopen a closed case.
+    again = sv.reopen(store, team.supervisor, cid, closed.version, "业主提供新证据")
+    assert again.status.value == "investigating"
+    assert q.case_detail(store, team.supervisor, cid).reopen_count == 1
+
+
+def test_an_invalid_complaint_is_referred_and_still_gets_feedback_and_a_visit(store: Store, team: Team) -> None:
+    """S3.2: out of scope or no responsibility → explained and referred."""
+    cid, v = investigated(store, team)
+    v = finding(store, team, cid, v, valid=False, responsibility="none")
+    with pytest.raises(StepRefused):
+        sv.plan(
+            store, team.handler, cid, v, measures="x", deadline=later(), department="engineering", responsible_name="x"
+        )
+    with pytest.raises(InvalidInput):
+        sv.refer(store, team.handler, cid, v, authority="moon_office", explanation="x")
+    v = sv.refer(store, team.handler, cid, v, authority="utility", explanation="停水属供水公司管网检修").version
+    v = sv.give_feedback(
+        store,
+        team.desk,
+        cid,
+        v,
+        channel="phone",
+        what_done="已解释并转介",
+        measures="提供供水公司电话",
+        result="业主理解",
+        demand_met="no",
+        unmet_reason="不属物业责任",
+        next_step="由供水公司处理",
+    ).version
+    done = sv.log_return_visit(store, team.desk, cid, v, method="phone", satisfaction_score=4, outcome="close")
+    assert done.status.value == "closed"
+    steps = {s.step.value: s for s in q.case_detail(store, team.desk, cid).steps}
+    assert steps["resolution"].done_at is not None and steps["feedback"].done_at is not None
+
+
+def test_feedback_that_does_not_meet_the_demand_needs_reason_and_next_step(store: Store, team: Team) -> None:
+    cid, v = investigated(store, team)
+    v = finding(store, team, cid, v)
+    v = sv.plan(
+        store,
+        team.handler,
+        cid,
+        v,
+        measures="维修",
+        deadline=later(),
+        department="engineering",
+        responsible_name="李强",
+    ).version
+    v = sv.resolve(store, team.handler, cid, v).version
+    with pytest.raises(StepRefused) as err:
+        sv.give_feedback(
+            store,
+            team.desk,
+            cid,
+            v,
+            channel="phone",
+            what_done="维修",
+            measures="更换",
+            result="部分",
+            demand_met="partly",
+        )
+    assert err.value.key == "guard.feedback_needs_reason"
+    with pytest.raises(StepRefused) as err:
+        sv.give_feedback(
+            store,
+            team.desk,
+            cid,
+            v,
+            channel="phone",
+            what_done="维修",
+            measures="更换",
+            result="部分",
+            demand_met="partly",
+            unmet_reason="配件缺货",
+        )
+    assert err.value.key == "guard.feedback_needs_next_step"
+
+
+def test_a_complaint_about_staff_is_never_handled_by_that_staff_member(store: Store, team: Team) -> None:
+    """S2.5."""
+    r = sv.intake(
+        store,
+        team.desk,
+        intake_form(
+            object_kind="staff",
+            object_staff_login="li",
+            category="complaint",
+            object_text="维修工李强",
+            matter_what="维修工态度恶劣",
+        ),
+    )
+    with pytest.raises(StepRefused) as err:
+        sv.assign(store, team.supervisor, r.case_id, r.version, team.handler.id)
+    assert err.value.key == "guard.assign_subject_staff"
+    v = sv.acknowledge(store, team.desk, r.case_id, r.version, "phone", "已回电").version
+    with pytest.raises(StepRefused) as err:
+        sv.add_note(store, team.handler, r.case_id, v, "interview", "我没有")
+    assert err.value.key == "guard.subject_staff"
+    v = sv.assign(store, team.supervisor, r.case_id, v, team.handler2.id).version
+    v = sv.add_note(store, team.handler2, r.case_id, v, "interview", "询问在场保安").version
+    with pytest.raises(StepRefused) as err:
+        sv.record_finding(
+            store,
+            team.handler2,
+            r.case_id,
+            v,
+            responsibility="property_company",
+            cause_code="service_gap",
+            cause_text="态度",
+            valid=True,
+            validity_reason="属实",
+            signatories="业主",
+            confirmed_by_id=team.handler.id,
+        )
+    assert err.value.key == "guard.subject_staff_confirm"
+
+
+def test_appended_complaints_and_chases_are_counted_not_new_cases(store: Store, team: Team) -> None:
+    r = sv.intake(store, team.desk, intake_form())
+    v = sv.append_complaint(
+        store, team.desk, r.case_id, r.version, channel="hotline", content="现在墙面也开始发霉"
+    ).version
+    v = sv.record_chase(store, team.desk, r.case_id, v, channel="hotline", content="业主催问进度").version
+    v = sv.record_chase(store, team.desk, r.case_id, v, channel="wechat", content="再次催办").version
+    detail = q.case_detail(store, team.desk, r.case_id)
+    assert (detail.append_count, detail.chase_count) == (1, 2)
+    assert [c.kind for c in detail.contacts] == ["append", "chase", "chase"]
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(Case)).one() == 1
+        assert s.exec(select(func.count()).select_from(CaseContact)).one() == 3
+    # The appended words are searchable with the case.
+    assert [row.id for row in q.queue_page(store, team.desk, q.QueueFilter(search="发霉")).rows] == [r.case_id]
+
+
+def test_merging_a_duplicate_and_undoing_it(store: Store, team: Team) -> None:
+    first = sv.intake(store, team.desk, intake_form())
+    dup = sv.intake(store, team.desk, intake_form(channel="wechat", contact_confirmed=False))
+    with pytest.raises(StepRefused):
+        sv.merge(store, team.desk, dup.case_id, dup.version, into_number=dup.number)
+    with pytest.raises(NotFound):
+        sv.merge(store, team.desk, dup.case_id, dup.version, into_number="TS19990101-0001")
+    merged = sv.merge(store, team.desk, dup.case_id, dup.version, into_number=first.number)
+    assert merged.status.value == "merged"
+    detail = q.case_detail(store, team.desk, dup.case_id)
+    assert detail.merged_into == first.number
+    assert first.case_id in [r.id for r in q.queue_page(store, team.desk, q.QueueFilter(open_only=True)).rows]
+    assert dup.case_id not in [r.id for r in q.queue_page(store, team.desk, q.QueueFilter(open_only=True)).rows]
+    assert audit_actions(store, first.case_id)[-1] == "merged_in"
+    with pytest.raises(RoleRefused):
+        sv.unmerge(store, team.desk, dup.case_id, merged.version)
+    back = sv.unmerge(store, team.supervisor, dup.case_id, merged.version)
+    assert back.status.value == "received"
+    with store.read() as s:
+        case = s.get(Case, dup.case_id)
+        assert case is not None and case.is_open and case.next_step == "first_response" and case.merged_into_id is None
+
+
+def test_withdrawal_keeps_the_reason_and_stops_the_queue_clock(store: Store, team: Team) -> None:
+    r = sv.intake(store, team.desk, intake_form())
+    with pytest.raises(InvalidInput):
+        sv.withdraw(store, team.desk, r.case_id, r.version, "")
+    done = sv.withdraw(store, team.desk, r.case_id, r.version, "业主已自行解决")
+    assert done.status.value == "withdrawn"
+    with pytest.raises(StepRefused) as err:
+        sv.acknowledge(store, team.desk, r.case_id, done.version, "phone", "x")
+    assert err.value.key == "guard.final"
+    with store.read() as s:
+        case = s.get(Case, r.case_id)
+        assert case is not None and not case.is_open and case.next_due_at is None
+
+
+def test_evidence_is_stored_once_by_its_content_hash(store: Store, team: Team) -> None:
+    photo = EvidenceInput(
+        kind="photo",
+        source="业主微信发送",
+        filename="ceiling.jpg",
+        data=b"\xff\xd8 fake jpeg",
+        taken_on=dt.date(2026, 11, 30),
+    )
+    r = sv.intake(store, team.desk, intake_form(evidence=[photo]))
+    v = sv.add_evidence(store, team.desk, r.case_id, r.version, [photo]).version
+    assert v == 2
+    detail = q.case_detail(store, team.desk, r.case_id)
+    assert len(detail.evidence) == 2 and detail.evidence[0].sha256 == detail.evidence[1].sha256
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(EvidenceBlob)).one() == 1
+    assert sv.evidence_bytes(store, detail.evidence[0].sha256) == photo.data
+    too_big = EvidenceInput(
+        kind="video", source="x", filename="big.mp4", data=b"0" * (store.policy.evidence_max_bytes + 1)
+    )
+    with pytest.raises(InvalidInput) as err:
+        sv.add_evidence(store, team.desk, r.case_id, v, [too_big])
+    assert err.value.problems[0].rule == "file_too_large"
+
+
+def test_a_task_done_after_its_due_time_is_recorded_late(store: Store, team: Team) -> None:
+    cid, v = investigated(store, team)
+    v = finding(store, team, cid, v)
+    v = sv.plan(
+        store,
+        team.handler,
+        cid,
+        v,
+        measures="维修",
+        deadline=later(),
+        department="engineering",
+        responsible_name="李强",
+    ).version
+    due = dt.datetime.now(dt.UTC) + HOUR
+    v = sv.add_task(store, team.handler, cid, v, department="security", what="调取监控", due_at=due).version
+    task = q.case_detail(store, team.handler, cid).tasks[0]
+    v = sv.finish_task(store, team.handler, cid, v, task_id=task.id, result="已调取", now=due + HOUR).version
+    with pytest.raises(StepRefused):
+        sv.finish_task(store, team.handler, cid, v, task_id=task.id, result="again")
+    with store.read() as s:
+        event = s.exec(select(AuditEvent).where(AuditEvent.case_id == cid).order_by(col(AuditEvent.id).desc())).first()
+    assert event is not None and event.after is not None and event.after["on_time"] is False
+
+
+def test_every_verb_leaves_exactly_one_audit_event_with_before_and_after(store: Store, team: Team) -> None:
+    cid, v = investigated(store, team)
+    with store.read() as s:
+        start = s.exec(select(func.count()).select_from(AuditEvent)).one()
+    calls = [
+        lambda v: sv.update_owner(store, team.handler, cid, v, channel="phone", content="调查中"),
+        lambda v: sv.pause(store, team.handler, cid, v, "等待业主开门"),
+        lambda v: sv.resume(store, team.handler, cid, v),
+        lambda v: sv.record_chase(store, team.desk, cid, v, channel="hotline", content="催"),
+        lambda v: sv.append_complaint(store, team.desk, cid, v, channel="hotline", content="追加"),
+        lambda v: sv.assign(store, team.supervisor, cid, v, team.handler2.id),
+    ]
+    for i, call in enumerate(calls, start=1):
+        v = call(v).version
+        with store.read() as s:
+            assert s.exec(select(func.count()).select_from(AuditEvent)).one() == start + i
+    with store.read() as s:
+        last = s.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+    assert last is not None and last.action == "assign" and last.staff_id == team.supervisor.id
+    assert last.before == {"assignee_id": team.handler.id, "department": "engineering"}
+    assert last.after == {"assignee_id": team.handler2.id, "department": "customer_service"}
+
+
+def test_the_audit_trail_is_append_only(store: Store, team: Team) -> None:
+    sv.intake(store, team.desk, intake_form())
+    for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError), store.engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def test_clocks_are_kept_per_cycle(store: Store, team: Team) -> None:
+    r = sv.intake(store, team.desk, intake_form())
+    with store.read() as s:
+        steps = s.exec(select(StepClock.step).where(StepClock.case_id == r.case_id).order_by(col(StepClock.id))).all()
+    assert list(steps) == ["first_response", "resolution"]
+
+
+def test_staff_accounts_and_pins(store: Store) -> None:
+    with pytest.raises(StepRefused) as err:
+        sv.add_staff(store, None, login="zhao", name="赵敏", role="desk")
+    assert err.value.key == "guard.first_staff_manager"
+    sv.add_staff(store, None, login="wang", name="王芳", role="supervisor", pin_code="2468")
+    boss = sv.sign_in(store, "wang", "2468")
+    with pytest.raises(RoleRefused):
+        sv.sign_in(store, "wang", "1111")
+    assert sv.needs_pin(store, "wang")
+    desk = sv.add_staff(store, boss, login="zhao", name="赵敏", role="desk")
+    with pytest.raises(StepRefused):
+        sv.add_staff(store, boss, login="zhao", name="另一个", role="desk")
+    with pytest.raises(RoleRefused):
+        sv.add_staff(store, sv.sign_in(store, "zhao"), login="qian", name="钱", role="desk")
+    with pytest.raises(InvalidInput) as bad:
+        sv.add_staff(store, boss, login="Bad Login", name="x", role="chef", pin_code="12")
+    assert {p.field for p in bad.value.problems} == {"login", "role", "pin"}
+    assert [s.login for s in sv.list_staff(store)] == ["wang", "zhao"] and desk.role.value == "desk"
+    with store.read() as s:
+        stored = s.exec(text("SELECT pin_hash FROM staff WHERE login = 'wang'")).one()[0]  # type: ignore[call-overload]
+    assert "2468" not in stored and stored.startswith("scrypt$")
