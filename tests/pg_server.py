@@ -16,7 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-PORT = 5999
+# One server per pytest-xdist worker; each on its own port so their socket files never clash.
+PORT = 5999 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 
 
 def _bin(name: str) -> str:

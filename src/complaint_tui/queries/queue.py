@@ -136,6 +136,14 @@ def _conditions(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.d
     return conds
 
 
+def filter_conditions(
+    store: Store, viewer: Operator | None, filt: QueueFilter, now: dt.datetime
+) -> list[ColumnElement[bool]]:
+    """The WHERE terms of ``filt`` on ``Case`` (joined to nothing), for other reads of the same
+    cases: the batch export selects exactly what the queue would show."""
+    return _conditions(store, viewer, filt, now)
+
+
 def _sort_key(sort: QueueSort) -> ColumnElement[dt.datetime]:
     return col(Case.queue_due_at) if sort is QueueSort.URGENT else col(Case.received_at)
 

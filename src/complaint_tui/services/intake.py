@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -178,24 +181,37 @@ def next_case_number(session: Session, policy: Policy, received_at: dt.datetime)
     return f"{policy.case_number_prefix}{day}-{int(seq):04d}"
 
 
+def _insert_ignoring_duplicates(
+    session: Session, table: Any, key: list[str], values: dict[str, Any], update: dict[str, Any]
+) -> None:
+    """Insert a row unless its unique ``key`` exists (then apply ``update``), atomically.
+
+    Two desks taking the first complaint of the same owner or room at once would otherwise both
+    insert it, and one of them would fail on the unique key.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values(**values)
+    if update:
+        stmt = stmt.on_conflict_do_update(index_elements=key, set_=update)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=key)
+    session.execute(stmt)
+
+
 def find_or_create_owner(session: Session, name: str, phone: str, now: dt.datetime) -> Owner:
-    owner = session.exec(select(Owner).where(Owner.phone == phone)).first()
-    if owner is None:
-        owner = Owner(name=name, phone=phone, created_at=now)
-        session.add(owner)
-        session.flush()
-    elif owner.name != name:
-        owner.name = name  # the latest name given for this number
-    return owner
+    """The owner with this phone, created if new; the latest name given for the number is kept."""
+    _insert_ignoring_duplicates(
+        session, Owner, ["phone"], {"name": name, "phone": phone, "created_at": now}, {"name": name}
+    )
+    return session.exec(select(Owner).where(Owner.phone == phone).execution_options(populate_existing=True)).one()
 
 
 def find_or_create_room(session: Session, building: str, unit: str, room: str) -> Room:
-    found = session.exec(select(Room).where(Room.building == building, Room.unit == unit, Room.room == room)).first()
-    if found is None:
-        found = Room(building=building, unit=unit, room=room)
-        session.add(found)
-        session.flush()
-    return found
+    _insert_ignoring_duplicates(
+        session, Room, ["building", "unit", "room"], {"building": building, "unit": unit, "room": room}, {}
+    )
+    return session.exec(select(Room).where(Room.building == building, Room.unit == unit, Room.room == room)).one()
 
 
 def intake(store: Store, operator: Operator, form: IntakeForm, now: dt.datetime | None = None) -> IntakeReceipt:
@@ -203,88 +219,100 @@ def intake(store: Store, operator: Operator, form: IntakeForm, now: dt.datetime 
     require_role(operator, Action.INTAKE)
     now = now or utcnow()
     clean = check_intake(form, store.policy, now)
-    policy = store.policy
     with store.write() as session:
-        if form.source_id:
-            existing = session.exec(select(Case).where(Case.source_id == form.source_id)).first()
-            if existing is not None:
-                raise StepRefused("guard.duplicate_source", source=form.source_id, number=existing.number)
-        subject_id = None
-        if clean.object_kind == ObjectKind.STAFF.value:
-            subject = session.exec(select(Staff).where(Staff.login == form.object_staff_login.strip())).first()
-            if subject is None:
-                raise InvalidInput(
-                    [
-                        FieldProblem(
-                            "object_staff_login",
-                            "staff_unknown",
-                            {"login": form.object_staff_login},
-                        )
-                    ]
-                )
-            subject_id = subject.id
-        urgency = clean.urgency
-        raised = False
-        category = policy.categories[clean.category]
-        if category.immediate and urgency != policy.most_urgent:
-            urgency, raised = policy.most_urgent, True
-        owner = find_or_create_owner(session, clean.owner_name, clean.phone, now)
-        room = find_or_create_room(session, clean.building, clean.unit, clean.room)
-        case = Case(
-            number=next_case_number(session, policy, clean.received_at),
-            source_id=form.source_id or None,
-            channel=clean.channel,
-            received_at=clean.received_at,
-            received_by_id=operator.id,
-            contact_confirmed=form.contact_confirmed,
-            owner_id=owner.id,
-            room_id=room.id,
-            object_kind=clean.object_kind,
-            object_text=clean.object_text,
-            object_staff_id=subject_id,
-            matter_what=clean.matter_what,
-            matter_when=clean.matter_when,
-            matter_where=clean.matter_where,
-            matter_state=clean.matter_state,
-            demand=clean.demand,
-            category=clean.category,
-            urgency=urgency,
-            status=Status.RECEIVED.value,
-            department=category.department,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(case)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise StepRefused("guard.duplicate_source", source=form.source_id or "", number="") from None
-        assert case.id is not None
-        first = start_clock(session, store, case, Step.FIRST_RESPONSE, clean.received_at)
-        resolution = start_clock(session, store, case, Step.RESOLUTION, clean.received_at)
-        for item in form.evidence:
-            store_evidence(session, case.id, operator.id, item)
-        receipt_text = t(
-            "receipt.text",
-            None,
-            number=case.number,
-            due=first.due_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M"),
-        )
-        session.add(
-            OwnerUpdate(
-                case_id=case.id,
-                kind=UpdateKind.RECEIPT.value,
-                channel=clean.channel,
-                content=receipt_text,
-                by_id=operator.id,
-                at=now,
+        return write_intake(session, store, operator, form, clean, now)
+
+
+def write_intake(
+    session: Session, store: Store, operator: Operator, form: IntakeForm, clean: CleanIntake, now: dt.datetime
+) -> IntakeReceipt:
+    """The write of ``intake()`` inside the caller's transaction, for a form ``check_intake`` cleaned.
+
+    Shared by the desk's single intake and the bulk CSV import (all rows in one transaction), so
+    an imported case gets the same number, clocks, receipt and audit event as a typed one. The
+    caller has checked the operator's role.
+    """
+    policy = store.policy
+    if form.source_id:
+        existing = session.exec(select(Case).where(Case.source_id == form.source_id)).first()
+        if existing is not None:
+            raise StepRefused("guard.duplicate_source", source=form.source_id, number=existing.number)
+    subject_id = None
+    if clean.object_kind == ObjectKind.STAFF.value:
+        subject = session.exec(select(Staff).where(Staff.login == form.object_staff_login.strip())).first()
+        if subject is None:
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "object_staff_login",
+                        "staff_unknown",
+                        {"login": form.object_staff_login},
+                    )
+                ]
             )
+        subject_id = subject.id
+    urgency = clean.urgency
+    raised = False
+    category = policy.categories[clean.category]
+    if category.immediate and urgency != policy.most_urgent:
+        urgency, raised = policy.most_urgent, True
+    owner = find_or_create_owner(session, clean.owner_name, clean.phone, now)
+    room = find_or_create_room(session, clean.building, clean.unit, clean.room)
+    case = Case(
+        number=next_case_number(session, policy, clean.received_at),
+        source_id=form.source_id or None,
+        channel=clean.channel,
+        received_at=clean.received_at,
+        received_by_id=operator.id,
+        contact_confirmed=form.contact_confirmed,
+        owner_id=owner.id,
+        room_id=room.id,
+        object_kind=clean.object_kind,
+        object_text=clean.object_text,
+        object_staff_id=subject_id,
+        matter_what=clean.matter_what,
+        matter_when=clean.matter_when,
+        matter_where=clean.matter_where,
+        matter_state=clean.matter_state,
+        demand=clean.demand,
+        category=clean.category,
+        urgency=urgency,
+        status=Status.RECEIVED.value,
+        department=category.department,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise StepRefused("guard.duplicate_source", source=form.source_id or "", number="") from None
+    assert case.id is not None
+    first = start_clock(session, store, case, Step.FIRST_RESPONSE, clean.received_at)
+    resolution = start_clock(session, store, case, Step.RESOLUTION, clean.received_at)
+    for item in form.evidence:
+        store_evidence(session, case.id, operator.id, item)
+    receipt_text = t(
+        "receipt.text",
+        None,
+        number=case.number,
+        due=first.due_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M"),
+    )
+    session.add(
+        OwnerUpdate(
+            case_id=case.id,
+            kind=UpdateKind.RECEIPT.value,
+            channel=clean.channel,
+            content=receipt_text,
+            by_id=operator.id,
+            at=now,
         )
-        refresh_queue_keys(session, case)
-        write_document(session, store.dialect, case.id, case_document(case, owner, room))
-        after = record_dict(case, exclude={"id"})
-        after["evidence"] = [e.filename for e in form.evidence]
-        if raised:
-            after["urgency_raised_from"] = clean.urgency
-        audit(session, operator, Action.INTAKE.value, case, None, after, at=now)
-        return IntakeReceipt(case.id, case.number, case.version, urgency, raised, first.due_at, resolution.due_at)
+    )
+    refresh_queue_keys(session, case)
+    write_document(session, store.dialect, case.id, case_document(case, owner, room))
+    after = record_dict(case, exclude={"id"})
+    after["evidence"] = [e.filename for e in form.evidence]
+    if raised:
+        after["urgency_raised_from"] = clean.urgency
+    audit(session, operator, Action.INTAKE.value, case, None, after, at=now)
+    return IntakeReceipt(case.id, case.number, case.version, urgency, raised, first.due_at, resolution.due_at)
