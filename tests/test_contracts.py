@@ -114,3 +114,30 @@ def test_the_code_is_ruff_clean() -> None:
         cwd=SRC.parents[1],
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_core_type_checks_strictly() -> None:
+    core = [
+        str(SRC / f"{name}.py")
+        for name in (
+            "models",
+            "db",
+            "policy",
+            "workcalendar",
+            "workflow",
+            "validation",
+            "errors",
+            "i18n",
+            "search_text",
+            "paths",
+        )
+    ]
+    core += [str(SRC / "services"), str(SRC / "queries")]
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *core],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=SRC.parents[1],
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

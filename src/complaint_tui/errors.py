@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from complaint_tui.i18n import t
@@ -30,7 +31,7 @@ class FieldProblem:
 
     field: str
     rule: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dc_field(default_factory=dict)
 
     def message(self, lang: str | None = None) -> str:
         return t(f"rule.{self.rule}", lang, field=t(f"field.{self.field}", lang), **self.params)

@@ -55,7 +55,7 @@ class WorkCalendar:
     @staticmethod
     def _load(year: int) -> YearData:
         try:
-            lib = holidays.China(years=year)
+            lib = holidays.country_holidays("CN", years=year)
             days_off = frozenset(d for d in lib if d.year == year)
             make_up = frozenset(d for d in lib.weekend_workdays if d.year == year)
         except (NotImplementedError, KeyError, ValueError, OverflowError):

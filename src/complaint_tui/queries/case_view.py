@@ -265,7 +265,7 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
         merged_into = session.get(Case, case.merged_into_id).number if case.merged_into_id else None  # type: ignore[union-attr]
         facts = case_facts(session, store, case)
         history = [
-            AuditView(a.id, a.at, who(a.staff_id) or "system", a.action, a.version, a.before, a.after)
+            AuditView(a.id or 0, a.at, who(a.staff_id) or "system", a.action, a.version, a.before, a.after)
             for a in session.exec(
                 select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.id))
             ).all()

@@ -39,22 +39,22 @@ class HistoryRow:
 def _rows(store: Store, viewer: Operator | None, where: ColumnElement[bool], limit: int) -> list[HistoryRow]:
     stmt = (
         select(
-            Case.id,
-            Case.number,
-            Case.version,
-            Case.received_at,
-            Case.category,
-            Case.status,
-            Case.is_open,
-            Owner.name,
-            Owner.phone,
-            Room.building,
-            Room.unit,
-            Room.room,
-            Case.matter_what,
-            Case.next_step,
-            Case.next_due_at,
-            Case.assignee_id,
+            col(Case.id),
+            col(Case.number),
+            col(Case.version),
+            col(Case.received_at),
+            col(Case.category),
+            col(Case.status),
+            col(Case.is_open),
+            col(Owner.name),
+            col(Owner.phone),
+            col(Room.building),
+            col(Room.unit),
+            col(Room.room),
+            col(Case.matter_what),
+            col(Case.next_step),
+            col(Case.next_due_at),
+            col(Case.assignee_id),
         )
         .join(Owner, col(Owner.id) == col(Case.owner_id))
         .join(Room, col(Room.id) == col(Case.room_id))
@@ -92,7 +92,7 @@ def owner_history(store: Store, viewer: Operator | None, phone: str, limit: int 
         norm = normalise_phone(phone)
     except RuleBroken:
         return []
-    owner_ids = select(Owner.id).where(Owner.phone == norm).scalar_subquery()
+    owner_ids = select(col(Owner.id)).where(col(Owner.phone) == norm).scalar_subquery()
     return _rows(store, viewer, col(Case.owner_id) == owner_ids, limit)
 
 
@@ -100,8 +100,8 @@ def room_history(
     store: Store, viewer: Operator | None, building: str, unit: str, room: str, limit: int = HISTORY_MAX
 ) -> list[HistoryRow]:
     room_ids = (
-        select(Room.id)
-        .where(Room.building == building.strip(), Room.unit == unit.strip(), Room.room == room.strip())
+        select(col(Room.id))
+        .where(col(Room.building) == building.strip(), col(Room.unit) == unit.strip(), col(Room.room) == room.strip())
         .scalar_subquery()
     )
     return _rows(store, viewer, col(Case.room_id) == room_ids, limit)
@@ -127,10 +127,10 @@ def likely_duplicates(
     except RuleBroken:
         norm = None
     if norm:
-        ors.append(col(Case.owner_id) == select(Owner.id).where(Owner.phone == norm).scalar_subquery())
+        ors.append(col(Case.owner_id) == select(col(Owner.id)).where(col(Owner.phone) == norm).scalar_subquery())
     if building.strip() and unit.strip() and room.strip():
-        rid = select(Room.id).where(
-            Room.building == building.strip(), Room.unit == unit.strip(), Room.room == room.strip()
+        rid = select(col(Room.id)).where(
+            col(Room.building) == building.strip(), col(Room.unit) == unit.strip(), col(Room.room) == room.strip()
         )
         ors.append(col(Case.room_id) == rid.scalar_subquery())
     if not ors:

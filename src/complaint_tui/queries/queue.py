@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
@@ -115,7 +116,7 @@ def _conditions(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.d
     if f.channels:
         conds.append(col(Case.channel).in_(f.channels))
     if f.buildings:
-        conds.append(col(Case.room_id).in_(select(Room.id).where(col(Room.building).in_(f.buildings))))
+        conds.append(col(Case.room_id).in_(select(col(Room.id)).where(col(Room.building).in_(f.buildings))))
     if f.mine and viewer is not None:
         conds.append(col(Case.assignee_id) == viewer.id)
     elif f.assignee_id is not None:
@@ -144,7 +145,7 @@ def filter_conditions(
     return _conditions(store, viewer, filt, now)
 
 
-def _sort_key(sort: QueueSort) -> ColumnElement[dt.datetime]:
+def _sort_key(sort: QueueSort) -> Any:
     return col(Case.queue_due_at) if sort is QueueSort.URGENT else col(Case.received_at)
 
 
@@ -163,35 +164,37 @@ def queue_page(
     now = now or utcnow()
     assignee = aliased(Staff)
     key = _sort_key(sort)
+    # The queue's columns, in the order QueueRow is built from them below.
+    columns: list[Any] = [
+        col(Case.id),
+        col(Case.number),
+        col(Case.version),
+        col(Case.received_at),
+        col(Case.channel),
+        col(Case.category),
+        col(Case.urgency),
+        col(Room.building),
+        col(Room.unit),
+        col(Room.room),
+        col(Owner.name),
+        col(Owner.phone),
+        col(Case.status),
+        col(Case.department),
+        assignee.name,
+        col(Case.next_step),
+        col(Case.next_due_at),
+        col(Case.paused_at),
+        col(Case.reopen_count),
+        col(Case.chase_count),
+        col(Case.assignee_id),
+        col(Case.updated_at),
+        col(Case.queue_due_at),
+    ]
     stmt = (
-        select(
-            Case.id,
-            Case.number,
-            Case.version,
-            Case.received_at,
-            Case.channel,
-            Case.category,
-            Case.urgency,
-            Room.building,
-            Room.unit,
-            Room.room,
-            Owner.name,
-            Owner.phone,
-            Case.status,
-            Case.department,
-            assignee.name,
-            Case.next_step,
-            Case.next_due_at,
-            Case.paused_at,
-            Case.reopen_count,
-            Case.chase_count,
-            Case.assignee_id,
-            Case.updated_at,
-            Case.queue_due_at,
-        )
+        select(*columns)
         .join(Owner, col(Owner.id) == col(Case.owner_id))
         .join(Room, col(Room.id) == col(Case.room_id))
-        .join(assignee, assignee.id == col(Case.assignee_id), isouter=True)
+        .join(assignee, col(assignee.id) == col(Case.assignee_id), isouter=True)
     )
     conds = _conditions(store, viewer, f, now)
     if after is not None:
@@ -256,7 +259,7 @@ def queue_count(
 def last_change(store: Store) -> int:
     """The id of the newest audit event: any change by any desk moves it (cheap to poll)."""
     with store.read() as session:
-        return int(session.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one())
+        return int(session.execute(select(func.coalesce(func.max(col(AuditEvent.id)), 0))).scalar_one())
 
 
 OPEN_STATUS_VALUES = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.WITHDRAWN, Status.MERGED))

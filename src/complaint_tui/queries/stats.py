@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal_column, select
 from sqlmodel import col
@@ -74,7 +75,7 @@ def _period(since: dt.datetime | None, until: dt.datetime | None) -> list[Column
     return conds
 
 
-def _local_day(store: Store, column: ColumnElement[dt.datetime]) -> ColumnElement[dt.date]:
+def _local_day(store: Store, column: Any) -> ColumnElement[dt.date]:
     if store.dialect == "sqlite":
         # SQLite has no zones; the centre's offset now is right for zones without summer time.
         offset = int((dt.datetime.now(store.policy.zone).utcoffset() or dt.timedelta()).total_seconds() // 60)
@@ -91,7 +92,7 @@ def statistics(
 
     with store.read() as s:
 
-        def grouped(column: ColumnElement[object], join_room: bool = False) -> dict[str, int]:
+        def grouped(column: Any, join_room: bool = False) -> dict[str, int]:
             stmt = select(column, func.count()).select_from(Case)
             if join_room:
                 stmt = stmt.join(Room, col(Room.id) == col(Case.room_id))
@@ -106,10 +107,10 @@ def statistics(
         by_urgency = grouped(col(Case.urgency))
 
         cause_rows = s.execute(
-            select(Finding.cause_code, func.count(func.distinct(Finding.case_id)))
+            select(col(Finding.cause_code), func.count(func.distinct(col(Finding.case_id))))
             .join(Case, col(Case.id) == col(Finding.case_id))
             .where(where)
-            .group_by(Finding.cause_code)
+            .group_by(col(Finding.cause_code))
         ).all()
         by_cause = {str(k): int(n) for k, n in cause_rows}
 
@@ -120,8 +121,8 @@ def statistics(
         in_time_expr = case((and_(open_clock, col(StepClock.due_at) >= now), 1), else_=0)
         clock_rows = s.execute(
             select(
-                Case.department,
-                StepClock.step,
+                col(Case.department),
+                col(StepClock.step),
                 func.sum(case((done, 1), else_=0)),
                 func.sum(on_time_expr),
                 func.sum(overdue_expr),
@@ -129,7 +130,7 @@ def statistics(
             )
             .join(Case, col(Case.id) == col(StepClock.case_id))
             .where(where)
-            .group_by(Case.department, StepClock.step)
+            .group_by(col(Case.department), col(StepClock.step))
         ).all()
         on_time_by_department: dict[str, dict[str, OnTime]] = {}
         totals: dict[str, list[int]] = {st.value: [0, 0, 0, 0] for st in Step}
@@ -142,17 +143,17 @@ def statistics(
         on_time = {step: OnTime(*v) for step, v in totals.items()}
 
         sat_rows = s.execute(
-            select(ReturnVisit.satisfaction, func.count())
+            select(col(ReturnVisit.satisfaction), func.count())
             .join(Case, col(Case.id) == col(ReturnVisit.case_id))
             .where(where)
-            .group_by(ReturnVisit.satisfaction)
+            .group_by(col(ReturnVisit.satisfaction))
         ).all()
         histogram = {int(k): int(n) for k, n in sat_rows}
         sat_count = sum(histogram.values())
         sat_mean = sum(k * n for k, n in histogram.items()) / sat_count if sat_count else None
 
         visited = s.execute(
-            select(func.count(func.distinct(ReturnVisit.case_id)))
+            select(func.count(func.distinct(col(ReturnVisit.case_id))))
             .join(Case, col(Case.id) == col(ReturnVisit.case_id))
             .where(where)
         ).scalar_one()

@@ -209,6 +209,7 @@ def audit(
 
 
 def start_clock(session: Session, store: Store, case: Case, step: Step, start: dt.datetime) -> StepClock:
+    assert case.id is not None
     due = store.policy.due(step, start, case.urgency, case.category, case.channel)
     clock = StepClock(case_id=case.id, cycle=case.cycle, step=step.value, started_at=start, due_at=due)
     session.add(clock)

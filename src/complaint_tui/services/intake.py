@@ -258,6 +258,7 @@ def write_intake(
         urgency, raised = policy.most_urgent, True
     owner = find_or_create_owner(session, clean.owner_name, clean.phone, now)
     room = find_or_create_room(session, clean.building, clean.unit, clean.room)
+    assert owner.id is not None and room.id is not None
     case = Case(
         number=next_case_number(session, policy, clean.received_at),
         source_id=form.source_id or None,
