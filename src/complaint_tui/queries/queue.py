@@ -86,11 +86,13 @@ class QueueRow:
     reopen_count: int
     chase_count: int
     updated_at: dt.datetime
+    paused_at: dt.datetime | None = None
 
     def time_left(self, now: dt.datetime) -> dt.timedelta | None:
+        """Time to the next due step (negative: overdue); frozen at the pause while paused."""
         if self.next_due_at is None:
             return None
-        return self.next_due_at - (now if not self.paused else self.updated_at)
+        return self.next_due_at - (self.paused_at or now)
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def queue_page(
             assignee_name=r[14],
             next_step=r[15],
             next_due_at=r[16],
-            paused=r[17] is not None,
+            paused=r[17] is not None, paused_at=r[17],
             reopen_count=r[18],
             chase_count=r[19],
             updated_at=r[21],
