@@ -26,7 +26,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from complaint_tui.errors import StoreBusy, StoreError
@@ -50,9 +49,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             parsed,
             echo=echo,
+            # Worker threads borrow pooled connections one unit of work at a time; reusing them saves
+            # the connect and PRAGMAs (about a millisecond) on every read.
             connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
-            # Each worker thread opens, uses and returns its own connection; no pool to tune.
-            poolclass=NullPool,
         )
         _configure_sqlite(engine)
         return engine
