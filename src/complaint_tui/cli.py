@@ -34,7 +34,7 @@ staff_app = typer.Typer(help="Staff accounts and roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False)
 
 DbOption = Annotated[
@@ -204,6 +204,11 @@ def demo_cmd(
 
 def _current() -> str:
     return current_language()
+
+
+from complaint_tui import cli_batch  # noqa: E402 - registers on `app`, defined above
+
+cli_batch.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,387 @@
+"""The batch commands of the CLI: ``export``, ``import`` and ``report`` (issue 4).
+
+``register(app)`` adds them to the main typer app (``cli.py``). They use the headless core
+only, never Textual, so they start fast and run in cron jobs and pipes. Every user error
+raises a ``DeskError`` with a catalog key; ``cli.main()`` prints it as one line and exits 1.
+Data goes to stdout and nothing else does: progress, notes and summaries of an export go to
+stderr, so ``complaint-tui export | other-tool`` receives only the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from complaint_tui.db import Store, open_store
+from complaint_tui.errors import DeskError, StoreError
+from complaint_tui.exporting import ExportFormat, ExportRequest, export_cases, record_pii_export
+from complaint_tui.i18n import LANGUAGES, t
+from complaint_tui.importing import ImportRejected, ImportSummary, apply_import, read_import_file
+from complaint_tui.models import Status
+from complaint_tui.paths import db_url
+from complaint_tui.policy import Policy, load_policy
+from complaint_tui.queries.queue import QueueFilter, queue_count
+from complaint_tui.reporting import Breakdown, build_report, period, render_markdown, render_tables
+from complaint_tui.services.base import Operator
+from complaint_tui.services.staff import sign_in
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file or SQLAlchemy URL (default: $COMPLAINT_TUI_DB, else the user data dir)."),
+]
+PolicyOption = Annotated[
+    str | None,
+    typer.Option("--policy", help="The centre's policy TOML (default: $COMPLAINT_TUI_POLICY, else built in)."),
+]
+OperatorOption = Annotated[str | None, typer.Option("--operator", help="Your staff login, e.g. wang.")]
+PinOption = Annotated[
+    str | None, typer.Option("--pin", envvar="COMPLAINT_TUI_PIN", help="Your PIN, if the account has one.")
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="First day received, YYYY-MM-DD, in the centre's time zone.")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Last day received (included), YYYY-MM-DD, in the centre's time zone.")
+]
+
+
+def _stderr() -> Console:
+    # soft_wrap: a message line stays one line in a log or a pipe, whatever the width.
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _open(db: str | None, policy_path: str | None) -> Store:
+    """The store, refusing a SQLite file that does not exist (a typo must not export nothing)."""
+    url = db_url(db)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise DeskError("batch.db_missing", path=str(path))
+        if not path.is_file():
+            raise DeskError("batch.db_not_file", path=str(path))
+    try:
+        return open_store(url, load_policy(policy_path))
+    except StoreError as exc:
+        # A driver's reason can run to several lines (PostgreSQL adds hints): keep the first.
+        reason = exc.params.get("reason")
+        if isinstance(reason, str) and "\n" in reason:
+            raise StoreError(exc.key, **(exc.params | {"reason": reason.strip().splitlines()[0]})) from None
+        raise
+
+
+def _day(option: str, raw: str | None) -> dt.date | None:
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip().replace("/", "-"))
+    except ValueError:
+        raise DeskError("batch.bad_date", option=option, value=raw) from None
+
+
+def _days(since: str | None, until: str | None) -> tuple[dt.date | None, dt.date | None]:
+    first, last = _day("--since", since), _day("--until", until)
+    if first and last and first > last:
+        raise DeskError("batch.bad_period", since=first.isoformat(), until=last.isoformat())
+    return first, last
+
+
+def _choice(option: str, value: str | None, choices: list[str]) -> str | None:
+    if value is None:
+        return None
+    if value not in choices:
+        raise DeskError("batch.unknown_code", option=option, value=value, known=", ".join(choices))
+    return value
+
+
+def _codes(option: str, values: list[str] | None, known: list[str]) -> tuple[str, ...]:
+    """Repeated option values (``--status a --status b``; ``a,b`` works too), each checked."""
+    out: list[str] = []
+    for raw in values or []:
+        for value in (v.strip() for v in raw.split(",")):
+            if value:
+                _choice(option, value, known)
+                out.append(value)
+    return tuple(out)
+
+
+def _operator(store: Store, login: str | None, pin: str | None) -> Operator:
+    if not login:
+        raise DeskError("batch.operator_required")
+    return sign_in(store, login, pin)
+
+
+def export_filter(
+    policy: Policy,
+    *,
+    status: list[str] | None = None,
+    category: list[str] | None = None,
+    urgency: list[str] | None = None,
+    department: list[str] | None = None,
+    building: list[str] | None = None,
+    channel: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    overdue: bool = False,
+) -> QueueFilter:
+    """The queue filter the export options describe, every code checked against the policy."""
+    first, last = _days(since, until)
+    start, end = period(first, last, policy.zone)
+    return QueueFilter(
+        statuses=_codes("--status", status, [s.value for s in Status]),
+        categories=_codes("--category", category, list(policy.categories)),
+        urgencies=_codes("--urgency", urgency, list(policy.urgencies)),
+        departments=_codes("--department", department, list(policy.departments)),
+        channels=_codes("--channel", channel, list(policy.channels)),
+        buildings=tuple(b.strip() for raw in building or [] for b in raw.split(",") if b.strip()),
+        overdue=overdue,
+        received_from=start,
+        received_until=end,
+    )
+
+
+@contextlib.contextmanager
+def _destination(output: str, fmt: ExportFormat) -> Iterator[IO[bytes]]:
+    """A binary stream for the export: stdout, or a temporary file renamed over ``output`` only
+    once the export is complete (a failed export leaves no half-written file behind)."""
+    if output == "-":
+        if fmt is ExportFormat.XLSX:
+            if sys.stdout.isatty():
+                raise DeskError("export.xlsx_terminal")
+            # A zip needs seeking: build it in a temporary file, then send it down the pipe.
+            with tempfile.TemporaryFile() as spool:
+                yield spool
+                spool.seek(0)
+                shutil.copyfileobj(spool, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            return
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    target = Path(output).expanduser()
+    if not target.parent.exists():
+        raise DeskError("export.output_dir_missing", path=str(target.parent))
+    if target.is_dir():
+        raise DeskError("export.output_is_dir", path=str(target))
+    if target.exists() and not target.is_file():
+        # A device or a named pipe (/dev/null, a FIFO): write into it; renaming a temporary file
+        # over it would replace the device itself.
+        with target.open("wb") as direct:
+            yield direct
+        return
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(handle.name)
+
+
+def export_cmd(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or xlsx.")] = "csv",
+    output: Annotated[str, typer.Option("--output", "-o", help="The file to write; - for stdout (default).")] = "-",
+    status: Annotated[list[str] | None, typer.Option("--status", help="Status code; repeat for more.")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", help="Category code; repeatable.")] = None,
+    urgency: Annotated[list[str] | None, typer.Option("--urgency", help="Urgency code; repeatable.")] = None,
+    department: Annotated[list[str] | None, typer.Option("--department", help="Department code; repeatable.")] = None,
+    building: Annotated[list[str] | None, typer.Option("--building", help="Building, as recorded; repeatable.")] = None,
+    channel: Annotated[list[str] | None, typer.Option("--channel", help="Channel code; repeatable.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open cases past their next due time.")] = False,
+    labels: Annotated[
+        str | None, typer.Option("--labels", help="zh or en: names instead of codes (csv, xlsx).")
+    ] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV with the BOM Excel needs to show Chinese.")] = False,
+    include_pii: Annotated[
+        bool, typer.Option("--include-pii", help="Full phone numbers; recorded in the audit trail (S6.5).")
+    ] = False,
+    operator: OperatorOption = None,
+    pin: PinOption = None,
+    db: DbOption = None,
+    policy: PolicyOption = None,
+) -> None:
+    """Export cases as CSV, JSON Lines or XLSX, streamed in flat memory.
+
+    CSV and XLSX: one row per case, stable codes (columns: docs/batch.md).
+    JSON Lines: one full case document per line. Phones are masked unless
+    --include-pii, which is written to the audit trail with --operator.
+    Times are in the centre's time zone; cells a spreadsheet would run as a
+    formula get a leading apostrophe. Progress goes to stderr, data to stdout.
+
+    Examples:
+
+      complaint-tui export -o 2026-11.csv --since 2026-11-01 --until 2026-11-30
+
+      complaint-tui export -f xlsx -o open.xlsx --status received --labels zh
+
+      complaint-tui export --excel --overdue --department engineering -o late.csv
+
+      complaint-tui export -f jsonl --category safety | gzip > safety.jsonl.gz
+
+      complaint-tui export --include-pii --operator wang -o callbacks.csv
+    """
+    chosen = ExportFormat(_choice("--format", fmt, [f.value for f in ExportFormat]) or "csv")
+    _choice("--labels", labels, list(LANGUAGES))
+    if labels and chosen is ExportFormat.JSONL:
+        raise DeskError("export.labels_not_jsonl")
+    if excel and chosen is not ExportFormat.CSV:
+        raise DeskError("export.excel_csv_only")
+    store = _open(db, policy)
+    filt = export_filter(
+        store.policy,
+        status=status,
+        category=category,
+        urgency=urgency,
+        department=department,
+        building=building,
+        channel=channel,
+        since=since,
+        until=until,
+        overdue=overdue,
+    )
+    request = ExportRequest(chosen, filt, labels=labels, include_pii=include_pii, excel_bom=excel)
+    now = dt.datetime.now(dt.UTC)
+    if include_pii:
+        record_pii_export(store, _operator(store, operator, pin), request, output)
+    elif operator:
+        _operator(store, operator, pin)  # a wrong login is an error even when not needed
+    err = _stderr()
+    with _destination(output, chosen) as out:
+        if err.is_terminal:
+            total = queue_count(store, None, filt, now)
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=err, transient=True) as bar:
+                task = bar.add_task(t("export.progress"), total=total)
+                count = export_cases(store, request, out, on_progress=lambda n: bar.update(task, completed=n), now=now)
+        else:
+            count = export_cases(store, request, out, now=now)
+    if output != "-":
+        err.print(t("export.done", None, count=count, path=output))
+
+
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8; layout in docs/batch.md).", show_default=False)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and show what would happen; write nothing.")
+    ] = False,
+    operator: OperatorOption = None,
+    pin: PinOption = None,
+    db: DbOption = None,
+    policy: PolicyOption = None,
+) -> None:
+    """Import intake rows from a CSV file: all rows or none.
+
+    Every row is checked by the intake form's rules. Any broken rule means a
+    report (line, column, value, rule) and nothing imported. Rows whose
+    source_id is already in the store are skipped: importing twice adds
+    nothing. Layout: docs/batch.md; sample: complaint_tui/data/import_sample.csv.
+
+    Examples:
+
+      complaint-tui import intake-2026-11.csv --operator zhao --dry-run
+
+      complaint-tui import intake-2026-11.csv --operator zhao --db centre.sqlite3
+    """
+    store = _open(db, policy)
+    who = _operator(store, operator, pin)
+    plan = read_import_file(file, store.policy)
+    out = _stdout()
+    try:
+        summary = apply_import(store, who, plan, dry_run=dry_run)
+    except ImportRejected as rejected:
+        _print_problems(rejected, _stderr())
+        raise
+    _print_summary(summary, store.policy, out)
+
+
+def _print_problems(rejected: ImportRejected, console: Console) -> None:
+    table = Table(
+        t("import.col.line"),
+        t("import.col.column"),
+        t("import.col.value"),
+        t("import.col.rule"),
+        t("import.col.message"),
+        title=t("import.problems_title"),
+        title_justify="left",
+    )
+    for p in rejected.problems:
+        table.add_row(str(p.line), p.column, p.value[:40], p.rule, p.message())
+    console.print(table)
+
+
+def _print_summary(summary: ImportSummary, policy: Policy, console: Console) -> None:
+    key = "import.summary_dry_run" if summary.dry_run else "import.summary"
+    console.print(t(key, None, count=len(summary.imported), skipped=len(summary.skipped)))
+    if summary.imported:
+        table = Table(t("import.col.line"), t("import.col.source_id"), t("import.col.number"), t("import.col.due"))
+        for c in summary.imported:
+            due = (
+                c.first_response_due.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M") if c.first_response_due else ""
+            )
+            table.add_row(str(c.line), c.source_id, c.number, due)
+        console.print(table)
+    for c in summary.skipped:
+        console.print(t("import.skipped", None, line=c.line, source=c.source_id, number=c.number))
+
+
+def report_cmd(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: Annotated[
+        str, typer.Option("--by", help="Hot spots by category, building, department, channel or week.")
+    ] = "category",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, md or json.")] = "table",
+    db: DbOption = None,
+    policy: PolicyOption = None,
+) -> None:
+    """The periodic statistics (S4.3, S6.6) of the cases received in a period.
+
+    Totals by status, hot spots, on-time rates per step and department,
+    satisfaction, reopen rate, causes and the weekly trend: as tables with
+    bars, Markdown for a meeting, or JSON for tools (keys: docs/batch.md).
+
+    Examples:
+
+      complaint-tui report --since 2026-11-01 --until 2026-11-30
+
+      complaint-tui report --by building --format md > 2026-11-review.md
+
+      complaint-tui report --by week --format json | jq .reopen.rate
+    """
+    chosen = _choice("--format", fmt, ["table", "md", "json"])
+    grouping = Breakdown(_choice("--by", by, [b.value for b in Breakdown]) or "category")
+    first, last = _days(since, until)
+    store = _open(db, policy)
+    doc = build_report(store, first, last, grouping)
+    if chosen == "json":
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    elif chosen == "md":
+        sys.stdout.write(render_markdown(doc, store.policy))
+    else:
+        Console(highlight=False).print(render_tables(doc, store.policy))  # tables fit the terminal
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``export``, ``import`` and ``report`` to ``app``."""
+    app.command("export")(export_cmd)
+    app.command("import")(import_cmd)
+    app.command("report")(report_cmd)

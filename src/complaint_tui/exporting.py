@@ -1,0 +1,489 @@
+"""Streaming batch export of cases: CSV and XLSX (one row per case) and JSON Lines (one full case
+document per line), for the monthly review and head office (SPEC S4.3, S6.6).
+
+Memory stays flat however many cases match: rows come from one plain Core cursor read in
+chunks (``yield_per``; a server-side cursor on PostgreSQL), never a list of all cases and never
+ORM objects (five times slower here, gigabytes at a million cases: FACTS.md "Export"); XLSX is
+written by xlsxwriter in ``constant_memory`` mode. The JSON document of a chunk of cases is
+built with one query per child table for the whole chunk, not one per case.
+
+The owner's phone is masked unless the caller asks for it (S6.5; the CLI records that request
+in the audit trail), and a text cell that a spreadsheet would run as a formula gets a leading
+apostrophe. Column codes are stable (``EXPORT_COLUMNS``, documented in docs/batch.md); labels
+in zh or en replace codes and headers on request. Times are shown in the centre's zone.
+
+No Textual here: ``complaint-tui export`` starts fast and runs without a terminal UI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import IO, Any
+
+import xlsxwriter  # type: ignore[import-untyped]  # ships no type information
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from complaint_tui.db import Store
+from complaint_tui.errors import DeskError, RoleRefused
+from complaint_tui.i18n import Msg, t
+from complaint_tui.models import (
+    AuditEvent,
+    Case,
+    CaseContact,
+    CasePause,
+    DepartmentTask,
+    Evidence,
+    Feedback,
+    Finding,
+    FollowUp,
+    InvestigationNote,
+    Owner,
+    OwnerUpdate,
+    Plan,
+    Referral,
+    ReturnVisit,
+    Room,
+    Staff,
+    StepClock,
+    utcnow,
+)
+from complaint_tui.policy import Policy
+from complaint_tui.queries.queue import QueueFilter, filter_conditions
+from complaint_tui.services.base import Operator, audit
+from complaint_tui.validation import mask_phone
+
+# Rows fetched from the cursor at a time; also the number of cases whose child rows one JSON
+# Lines query fetches. Large enough to amortise round trips, small enough to keep memory flat.
+CHUNK = 1000
+# The last row an XLSX sheet can hold (the header takes the first).
+XLSX_MAX_ROWS = 1_048_576
+# What a spreadsheet would start evaluating (OWASP "CSV injection"): =, +, -, @, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | dt.datetime | None
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+    XLSX = "xlsx"
+
+
+class Kind(StrEnum):
+    """How a column's stored value becomes a cell."""
+
+    TEXT = "text"  # free text: neutralised against formulas
+    CODE = "code"  # a stable code; ``labels`` turns it into a name
+    TIME = "time"  # UTC in the store, the centre's local time in the file
+    INT = "int"
+    BOOL = "bool"
+    STAFF = "staff"  # a staff id in the store, the login in the file
+    PHONE = "phone"  # masked unless personal data was asked for (S6.5)
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    code: str
+    kind: Kind
+    column: Any
+    # Where a CODE column's names come from: a policy table ("channels"), or a catalog prefix.
+    labels: str = ""
+
+
+_merged = aliased(Case)
+
+# The CSV / XLSX columns in file order. The names the import reads are the same codes, so an
+# imported row can be checked field by field against its export (docs/batch.md).
+EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("number", Kind.TEXT, Case.number),
+    ExportColumn("source_id", Kind.TEXT, Case.source_id),
+    ExportColumn("received_at", Kind.TIME, Case.received_at),
+    ExportColumn("channel", Kind.CODE, Case.channel, "policy:channels"),
+    ExportColumn("received_by", Kind.STAFF, Case.received_by_id),
+    ExportColumn("contact_confirmed", Kind.BOOL, Case.contact_confirmed),
+    ExportColumn("owner_name", Kind.TEXT, Owner.name),
+    ExportColumn("phone", Kind.PHONE, Owner.phone),
+    ExportColumn("building", Kind.TEXT, Room.building),
+    ExportColumn("unit", Kind.TEXT, Room.unit),
+    ExportColumn("room", Kind.TEXT, Room.room),
+    ExportColumn("object_kind", Kind.CODE, Case.object_kind, "object_kind"),
+    ExportColumn("object_text", Kind.TEXT, Case.object_text),
+    ExportColumn("object_staff_login", Kind.STAFF, Case.object_staff_id),
+    ExportColumn("matter_what", Kind.TEXT, Case.matter_what),
+    ExportColumn("matter_when", Kind.TEXT, Case.matter_when),
+    ExportColumn("matter_where", Kind.TEXT, Case.matter_where),
+    ExportColumn("matter_state", Kind.TEXT, Case.matter_state),
+    ExportColumn("demand", Kind.TEXT, Case.demand),
+    ExportColumn("category", Kind.CODE, Case.category, "policy:categories"),
+    ExportColumn("urgency", Kind.CODE, Case.urgency, "policy:urgencies"),
+    ExportColumn("status", Kind.CODE, Case.status, "status"),
+    ExportColumn("department", Kind.CODE, Case.department, "policy:departments"),
+    ExportColumn("assignee", Kind.STAFF, Case.assignee_id),
+    ExportColumn("next_step", Kind.CODE, Case.next_step, "step"),
+    ExportColumn("next_due_at", Kind.TIME, Case.next_due_at),
+    ExportColumn("cycle", Kind.INT, Case.cycle),
+    ExportColumn("reopen_count", Kind.INT, Case.reopen_count),
+    ExportColumn("append_count", Kind.INT, Case.append_count),
+    ExportColumn("chase_count", Kind.INT, Case.chase_count),
+    ExportColumn("paused_at", Kind.TIME, Case.paused_at),
+    ExportColumn("closed_at", Kind.TIME, Case.closed_at),
+    ExportColumn("close_kind", Kind.CODE, Case.close_kind, "close_kind"),
+    ExportColumn("close_reason", Kind.TEXT, Case.close_reason),
+    ExportColumn("withdrawn_reason", Kind.TEXT, Case.withdrawn_reason),
+    ExportColumn("owner_rejects_decision", Kind.BOOL, Case.owner_rejects_decision),
+    ExportColumn("external_recourse", Kind.TEXT, Case.external_recourse),
+    ExportColumn("merged_into", Kind.TEXT, _merged.number),
+    ExportColumn("updated_at", Kind.TIME, Case.updated_at),
+)
+COLUMN_CODES: tuple[str, ...] = tuple(c.code for c in EXPORT_COLUMNS)
+
+# The lists of a JSON Lines case document, and the table each comes from (all but case_id).
+DOCUMENT_LISTS: tuple[tuple[str, Any], ...] = (
+    ("clocks", StepClock),
+    ("evidence", Evidence),  # metadata only: the bytes stay in evidence_blob
+    ("notes", InvestigationNote),
+    ("findings", Finding),
+    ("plans", Plan),
+    ("referrals", Referral),
+    ("tasks", DepartmentTask),
+    ("follow_ups", FollowUp),
+    ("owner_updates", OwnerUpdate),
+    ("contacts", CaseContact),
+    ("pauses", CasePause),
+    ("feedback", Feedback),
+    ("return_visits", ReturnVisit),
+    ("audit", AuditEvent),
+)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export and how: the cases (a queue filter), the format and its options."""
+
+    format: ExportFormat
+    filter: QueueFilter = field(default_factory=QueueFilter)
+    labels: str | None = None  # "zh" / "en": names instead of codes (CSV and XLSX)
+    include_pii: bool = False
+    excel_bom: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        """The request as plain data, for the audit event of a personal-data export."""
+        f = self.filter
+        chosen: dict[str, Any] = {
+            "statuses": list(f.statuses),
+            "categories": list(f.categories),
+            "urgencies": list(f.urgencies),
+            "departments": list(f.departments),
+            "buildings": list(f.buildings),
+            "channels": list(f.channels),
+            "overdue": f.overdue,
+            "since": f.received_from.isoformat() if f.received_from else None,
+            "until": f.received_until.isoformat() if f.received_until else None,
+        }
+        return {"format": self.format.value, "labels": self.labels, "filter": {k: v for k, v in chosen.items() if v}}
+
+
+def neutralise(text: str) -> str:
+    """``text`` with a leading apostrophe if a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+# --- personal data -----------------------------------------------------------------------
+
+
+def record_pii_export(store: Store, operator: Operator, request: ExportRequest, destination: str) -> None:
+    """Check that ``operator`` may export full phone numbers and write that to the audit trail (S6.5).
+
+    Written before the first row, in its own transaction, so an export that fails half way is
+    on record too. Only the roles the policy lets see phones (``pii_roles``) may do it.
+    """
+    if operator.role.value not in store.policy.pii_roles:
+        raise RoleRefused("guard.role", action=Msg("action.export_pii"), role=Msg(f"role.{operator.role.value}"))
+    details = request.describe() | {"output": destination}
+    with store.write() as session:
+        audit(session, operator, "export_pii", None, None, details)
+
+
+# --- the case rows -----------------------------------------------------------------------
+
+
+def _case_select(store: Store, filt: QueueFilter, now: dt.datetime) -> Select[Any]:
+    conds: list[ColumnElement[bool]] = filter_conditions(store, None, filt, now)
+    stmt = (
+        select(col(Case.id), *(c.column for c in EXPORT_COLUMNS))
+        .join(Owner, col(Owner.id) == col(Case.owner_id))
+        .join(Room, col(Room.id) == col(Case.room_id))
+        .join(_merged, col(_merged.id) == col(Case.merged_into_id), isouter=True)
+    )
+    if conds:
+        stmt = stmt.where(and_(*conds))
+    # The primary key: a stable order that needs no sort over another index.
+    return stmt.order_by(col(Case.id))
+
+
+def _staff_logins(conn: Connection) -> dict[int, str]:
+    # The staff list is small (one centre's people): one map beats a join per staff column.
+    return {int(i or 0): str(login) for i, login in conn.execute(select(col(Staff.id), col(Staff.login)))}
+
+
+def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+    """Rows of ``stmt`` in chunks of ``CHUNK``; a server-side cursor where the driver has one."""
+    result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
+    yield from result.partitions()
+
+
+def _label_table(policy: Policy, source: str, lang: str) -> Callable[[str], str]:
+    if source.startswith("policy:"):
+        kind = source.removeprefix("policy:")
+        return lambda code: policy.label(kind, code, lang)
+    return lambda code: t(f"{source}.{code}", lang)
+
+
+def _tabular_converters(
+    policy: Policy, logins: dict[int, str], labels: str | None, include_pii: bool
+) -> list[Callable[[Any], Cell]]:
+    """One function per column turning a stored value into its cell (precomputed: called per row)."""
+    zone = policy.zone
+    yes = t("export.yes", labels) if labels else "true"
+    no = t("export.no", labels) if labels else "false"
+
+    def text(v: Any) -> Cell:
+        return neutralise(v) if v else ""
+
+    def time(v: Any) -> Cell:
+        # Spreadsheets have no zones: the centre's wall-clock time, to the second.
+        return v.astimezone(zone).replace(tzinfo=None, microsecond=0) if v is not None else None
+
+    def integer(v: Any) -> Cell:
+        return int(v)
+
+    def boolean(v: Any) -> Cell:
+        return yes if v else no
+
+    def staff(v: Any) -> Cell:
+        return logins.get(v, "") if v is not None else ""
+
+    def phone(v: Any) -> Cell:
+        return neutralise(v if include_pii else mask_phone(v))
+
+    def code_cell(source: str) -> Callable[[Any], Cell]:
+        if not labels:
+            return lambda v: v or ""
+        name = _label_table(policy, source, labels)
+        cache: dict[str, str] = {}  # a few dozen codes, looked up per row
+
+        def labelled(v: Any) -> Cell:
+            if not v:
+                return ""
+            found = cache.get(v)
+            if found is None:
+                found = cache[v] = neutralise(name(v))
+            return found
+
+        return labelled
+
+    by_kind: dict[Kind, Callable[[Any], Cell]] = {
+        Kind.TEXT: text,
+        Kind.TIME: time,
+        Kind.INT: integer,
+        Kind.BOOL: boolean,
+        Kind.STAFF: staff,
+        Kind.PHONE: phone,
+    }
+    return [code_cell(c.labels) if c.kind is Kind.CODE else by_kind[c.kind] for c in EXPORT_COLUMNS]
+
+
+def header(labels: str | None) -> list[str]:
+    """The header row: the stable codes, or their names in ``labels``' language."""
+    if not labels:
+        return list(COLUMN_CODES)
+    return [t(f"export.column.{code}", labels) for code in COLUMN_CODES]
+
+
+def case_rows(
+    store: Store,
+    filt: QueueFilter,
+    *,
+    labels: str | None = None,
+    include_pii: bool = False,
+    now: dt.datetime | None = None,
+) -> Generator[list[Cell], None, None]:
+    """The export rows (without the header) of every case ``filt`` matches, streamed."""
+    now = now or utcnow()
+    with store.engine.connect() as conn:
+        convert = _tabular_converters(store.policy, _staff_logins(conn), labels, include_pii)
+        for chunk in _stream(conn, _case_select(store, filt, now)):
+            for row in chunk:
+                # row[0] is the case id, used only by the JSON documents.
+                yield [f(v) for f, v in zip(convert, row[1:], strict=True)]
+
+
+# --- JSON Lines documents ----------------------------------------------------------------
+
+
+def _json_value(zone: Any) -> Callable[[Any], Any]:
+    def plain(v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.astimezone(zone).isoformat()
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return v
+
+    return plain
+
+
+def _staff_columns(table: Table) -> set[str]:
+    return {c.name for c in table.columns if any(fk.column.table.name == "staff" for fk in c.foreign_keys)}
+
+
+def _child_rows(
+    conn: Connection, table: Table, ids: list[int], logins: dict[int, str], plain: Callable[[Any], Any]
+) -> dict[int, list[dict[str, Any]]]:
+    """The rows of ``table`` for the cases ``ids``, grouped by case, in the order they were written."""
+    staff_cols = _staff_columns(table)
+    cols = [c for c in table.columns if c.name != "case_id"]
+    keys = [c.name.removesuffix("_id") if c.name in staff_cols else c.name for c in cols]
+    is_staff = [c.name in staff_cols for c in cols]
+    stmt = select(table.c.case_id, *cols).where(table.c.case_id.in_(ids)).order_by(table.c.case_id, table.c.id)
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in conn.execute(stmt):
+        values = [
+            (logins.get(v) if v is not None else None) if staff else plain(v)
+            for v, staff in zip(row[1:], is_staff, strict=True)
+        ]
+        grouped.setdefault(row[0], []).append(dict(zip(keys, values, strict=True)))
+    return grouped
+
+
+def case_documents(
+    store: Store, filt: QueueFilter, *, include_pii: bool = False, now: dt.datetime | None = None
+) -> Generator[dict[str, Any], None, None]:
+    """One full document per matching case: the case's export columns (codes, JSON types,
+    local ISO times with offset) and every list of ``DOCUMENT_LISTS``, streamed by chunk."""
+    now = now or utcnow()
+    zone = store.policy.zone
+    plain = _json_value(zone)
+    with store.engine.connect() as conn:
+        logins = _staff_logins(conn)
+        kinds = [c.kind for c in EXPORT_COLUMNS]
+        for chunk in _stream(conn, _case_select(store, filt, now)):
+            ids = [int(r[0]) for r in chunk]
+            children = {name: _child_rows(conn, model.__table__, ids, logins, plain) for name, model in DOCUMENT_LISTS}
+            for row in chunk:
+                doc: dict[str, Any] = {}
+                for code, kind, v in zip(COLUMN_CODES, kinds, row[1:], strict=True):
+                    if kind is Kind.STAFF:
+                        v = logins.get(v) if v is not None else None
+                    elif kind is Kind.PHONE and not include_pii:
+                        v = mask_phone(v)
+                    elif kind is Kind.BOOL:
+                        v = bool(v)
+                    doc[code] = plain(v)
+                for name, _model in DOCUMENT_LISTS:
+                    doc[name] = children[name].get(row[0], [])
+                yield doc
+
+
+# --- writers -----------------------------------------------------------------------------
+
+Progress = Callable[[int], None]
+
+
+def _counting(rows: Iterator[Any], on_progress: Progress | None, every: int = 500) -> Iterator[Any]:
+    n = 0
+    for n, row in enumerate(rows, 1):
+        yield row
+        if on_progress is not None and n % every == 0:
+            on_progress(n)
+    if on_progress is not None:
+        on_progress(n)
+
+
+def write_csv(rows: Iterator[list[Cell]], out: IO[bytes], head: list[str], *, bom: bool = False) -> int:
+    """CSV in UTF-8 (with the BOM Excel needs to show Chinese when ``bom``); returns the row count."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=False)
+    try:
+        writer = csv.writer(text)
+        writer.writerow(head)
+        count = 0
+        for row in rows:
+            # str(datetime) is the local "YYYY-MM-DD HH:MM:SS" the converters prepared.
+            writer.writerow(row)
+            count += 1
+        text.flush()
+    finally:
+        text.detach()  # the caller owns ``out``
+    return count
+
+
+def write_jsonl(docs: Iterator[dict[str, Any]], out: IO[bytes]) -> int:
+    count = 0
+    for doc in docs:
+        out.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        out.write(b"\n")
+        count += 1
+    return count
+
+
+def write_xlsx(rows: Iterator[list[Cell]], out: IO[bytes], head: list[str]) -> int:
+    """One sheet in constant-memory mode. Strings stay strings (no formulas, no hyperlinks)."""
+    workbook = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
+        },
+    )
+    sheet = workbook.add_worksheet(t("export.sheet_name"))
+    bold = workbook.add_format({"bold": True})
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, head, bold)
+    count = 0
+    for count, row in enumerate(rows, 1):
+        if count >= XLSX_MAX_ROWS:
+            workbook.close()
+            raise DeskError("export.xlsx_too_many", max=XLSX_MAX_ROWS - 1)
+        sheet.write_row(count, 0, row)
+    workbook.close()
+    return count
+
+
+def export_cases(
+    store: Store,
+    request: ExportRequest,
+    out: IO[bytes],
+    *,
+    on_progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Write every case ``request`` selects to ``out`` in its format; returns how many.
+
+    ``out`` is a binary stream the caller opened (a seekable file for XLSX, which is a zip).
+    ``on_progress`` is called now and then with the number of cases written so far.
+    """
+    now = now or utcnow()
+    source: Generator[Any, None, None]
+    if request.format is ExportFormat.JSONL:
+        source = case_documents(store, request.filter, include_pii=request.include_pii, now=now)
+    else:
+        source = case_rows(store, request.filter, labels=request.labels, include_pii=request.include_pii, now=now)
+    # closing(): a writer that stops early (a full sheet, a closed pipe) must give the cursor
+    # and its connection back now, not whenever the generator is collected.
+    with contextlib.closing(source):
+        counted = _counting(source, on_progress)
+        if request.format is ExportFormat.JSONL:
+            return write_jsonl(counted, out)
+        if request.format is ExportFormat.CSV:
+            return write_csv(counted, out, header(request.labels), bom=request.excel_bom)
+        return write_xlsx(counted, out, header(request.labels))
