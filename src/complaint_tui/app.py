@@ -1,0 +1,248 @@
+"""The desk application: settings, the store, modes, global keys, the palette and the stylesheet.
+
+Screens do the work (one module each under ``screens/``); this module only wires them. The
+areas of the desk are modes (SPEC S5.2): the queue, intake and the supervisor's dashboard,
+each with its own screen stack, so a case opened from the queue is one pushed ``CaseScreen``
+and switching to intake mid-call keeps the queue where it was. Sign-in is a mode of its own.
+
+The app polls ``queries.last_change`` every few seconds in a thread worker; when another desk
+wrote something, the screens on the stack are told and reload what they show (issue 3, item 3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from complaint_tui.commands import DeskCommands
+from complaint_tui.db import Store
+from complaint_tui.errors import DeskError
+from complaint_tui.i18n import LANGUAGES, set_language, t
+from complaint_tui.models import Role, utcnow
+from complaint_tui.queries import QueueFilter, case_id_by_number, last_change
+from complaint_tui.screens.base import DeskMixin, translate_bindings
+from complaint_tui.screens.case import CaseScreen
+from complaint_tui.screens.dashboard import DashboardScreen
+from complaint_tui.screens.help import HelpScreen
+from complaint_tui.screens.intake import IntakeScreen
+from complaint_tui.screens.queue import QueueScreen
+from complaint_tui.screens.signin import SignInScreen
+from complaint_tui.services import Operator
+from complaint_tui.settings import Settings
+from complaint_tui.workflow import ROLE_ACTIONS, Action
+
+POLL_SECONDS = 3.0
+DESK_MODES: dict[str, Callable[[], Screen[Any]]] = {
+    "queue": QueueScreen,
+    "intake": IntakeScreen,
+    "dashboard": DashboardScreen,
+}
+
+
+class BlankScreen(Screen[None]):
+    """Shown for the instant in which the desk screens are rebuilt in another language."""
+
+
+class StoreChanged(Message):
+    """Another desk (or this one) wrote to the store: ``mark`` is the newest audit event id."""
+
+    def __init__(self, mark: int) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+class DeskApp(App[None]):
+    """The complaint desk. Build it with the same store and settings the CLI uses."""
+
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "signin": SignInScreen,
+        "blank": BlankScreen,
+        **DESK_MODES,
+    }
+    DEFAULT_MODE = "signin"
+    COMMANDS = {DeskCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "keys.app.help", id="help"),
+        Binding("f2", "desk_mode('queue')", "keys.app.queue", id="mode-queue"),
+        Binding("f3", "desk_mode('intake')", "keys.app.intake", id="mode-intake"),
+        Binding("f4", "desk_mode('dashboard')", "keys.app.dashboard", id="mode-dashboard"),
+        Binding("f10", "sign_out", "keys.app.sign_out", id="sign-out", show=False),
+        Binding("ctrl+q", "quit", "keys.app.quit", id="quit", priority=True),
+        # Declared here so the footer shows its description in the operator's language.
+        Binding("ctrl+p", "command_palette", "keys.app.commands", id="palette", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        poll_seconds: float | None = POLL_SECONDS,
+    ) -> None:
+        """
+        Args:
+            settings: the run's settings (language, operator to sign in as, ...).
+            store: the open store; the app never makes its own engine.
+            clock: what "now" is; tests and snapshots pass a fixed time so due times are stable.
+            poll_seconds: how often to look for other desks' changes (None: never, for snapshots).
+        """
+        self.settings = settings
+        self.store = store
+        self.lang = settings.lang if settings.lang in LANGUAGES else "en"
+        self.clock = clock or utcnow
+        self.poll_seconds = poll_seconds
+        self.operator: Operator | None = None
+        self.change_mark = -1
+        # A filter the dashboard asked the queue to show; the queue takes it when it resumes.
+        self.queue_request: QueueFilter | None = None
+        super().__init__()
+        set_language(self.lang)
+        translate_bindings(self, self.lang)
+        self.title = t("tui.app.title", self.lang)
+
+    # --- what every screen asks of the app -------------------------------------------
+
+    @property
+    def policy(self) -> Any:
+        return self.store.policy
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def may(self, action: Action) -> bool:
+        """Whether the signed-in role may take ``action`` at all (the services check again)."""
+        return self.operator is not None and action in ROLE_ACTIONS[self.operator.role]
+
+    def signed_in(self, operator: Operator) -> None:
+        """Called by the sign-in screen: open the queue and start watching for changes."""
+        self.operator = operator
+        self.sub_title = f"{operator.name} · {t(f'role.{operator.role.value}', self.lang)}"
+        self.switch_mode("queue")
+        if self.poll_seconds:
+            self.set_interval(self.poll_seconds, self.poll_changes, name="poll")
+
+    def open_case(self, case_id: int) -> None:
+        """Show one case: a single pushed screen, replacing a case already shown (no deep stacks)."""
+        screen = CaseScreen(case_id)
+        if isinstance(self.screen, CaseScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def open_queue(self, filt: QueueFilter) -> None:
+        """Switch to the queue showing ``filt`` (the dashboard's drill-down)."""
+        self.queue_request = filt
+        if self.current_mode == "queue":
+            while isinstance(self.screen, CaseScreen):
+                self.pop_screen()
+            self.screen.post_message(StoreChanged(self.change_mark))
+        self.switch_mode("queue")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open-number")
+    def open_case_number(self, number: str) -> None:
+        set_language(self.lang)
+        case_id = case_id_by_number(self.store, number)
+        self.call_from_thread(self.open_case, case_id)
+
+    # --- other desks' changes -----------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
+    def poll_changes(self) -> None:
+        self.post_message(StoreChanged(last_change(self.store)))
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if message.mark == self.change_mark:
+            return
+        first = self.change_mark < 0
+        self.change_mark = message.mark
+        if not first:
+            for screen in self.screen_stack:
+                screen.post_message(StoreChanged(message.mark))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The app's own workers: opening a case by number, polling. A failed poll is not worth
+        # a message every three seconds; the next one will tell.
+        if event.state is not WorkerState.ERROR or event.worker.group == "poll":
+            return
+        error = event.worker.error
+        text = error.message(self.lang) if isinstance(error, DeskError) else t("tui.error.unexpected", self.lang)
+        if isinstance(self.screen, DeskMixin):
+            self.screen.show_error(text)
+        else:
+            self.notify(text, severity="error")
+
+    # --- actions ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("desk_mode", "sign_out"):
+            if self.operator is None:
+                return False
+            if action == "desk_mode" and parameters:
+                return self.mode_allowed(str(parameters[0]))
+        return True
+
+    def mode_allowed(self, mode: str) -> bool:
+        if self.operator is None:
+            return False
+        if mode == "intake":
+            return self.may(Action.INTAKE)
+        if mode == "dashboard":
+            return self.operator.role in (Role.SUPERVISOR, Role.ADMIN)
+        return True
+
+    def action_desk_mode(self, mode: str) -> None:
+        if self.mode_allowed(mode):
+            self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def action_sign_out(self) -> None:
+        self.operator = None
+        self.sub_title = ""
+        for timer in list(self._timers):
+            if timer.name == "poll":
+                timer.stop()
+        await self.switch_mode("signin")
+        await self._rebuild_modes(tuple(DESK_MODES))
+
+    async def change_language(self, lang: str) -> None:
+        """Show every screen in ``lang``: rebuild the desk screens, keep the open case open."""
+        if lang == self.lang or lang not in LANGUAGES:
+            return
+        self.lang = lang
+        set_language(lang)
+        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        translate_bindings(self, lang)
+        self.title = t("tui.app.title", lang)
+        if self.operator is not None:
+            self.sub_title = f"{self.operator.name} · {t(f'role.{self.operator.role.value}', lang)}"
+        current = self.current_mode
+        open_cases = [s.case_id for s in self.screen_stack if isinstance(s, CaseScreen)]
+        await self.switch_mode("blank")
+        await self._rebuild_modes(("signin", *DESK_MODES))
+        await self.switch_mode(current)
+        for case_id in open_cases[-1:]:
+            await self.push_screen(CaseScreen(case_id))
+
+    async def _rebuild_modes(self, modes: tuple[str, ...]) -> None:
+        for mode in modes:
+            factory = self.MODES[mode]
+            await self.remove_mode(mode)
+            self.add_mode(mode, factory)
+
+
+def run_app(settings: Settings, store: Store) -> None:
+    """Open the desk on ``store`` (called by ``complaint-tui`` with no subcommand)."""
+    DeskApp(settings, store).run()

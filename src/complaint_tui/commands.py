@@ -1,0 +1,73 @@
+"""The command palette (ctrl+p): open a case by its number, switch language and theme, jump to
+a queue section or a desk area, show the keys. Every text is in the operator's language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from complaint_tui.i18n import t
+from complaint_tui.queries.sections import sections_for
+
+if TYPE_CHECKING:
+    from complaint_tui.app import DeskApp
+
+# What a clerk types for a case number: the prefix may be left out ("20261201-0003").
+NUMBER = re.compile(r"^\s*([A-Za-z]{0,4})(\d{8})-?(\d{1,6})\s*$")
+
+
+class DeskCommands(Provider):
+    """Every palette command of the desk."""
+
+    @property
+    def desk(self) -> DeskApp:
+        return cast("DeskApp", self.app)
+
+    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        app = self.desk
+        lang = app.lang
+        out: list[tuple[str, Callable[[], Any], str]] = []
+        for code, name in (("zh", "中文"), ("en", "English")):
+            out.append((t("tui.palette.language", lang, name=name), partial(self._switch_language, code), ""))
+        for theme in sorted(app.available_themes):
+            out.append((t("tui.palette.theme", lang, name=theme), partial(setattr, app, "theme", theme), ""))
+        if app.operator is not None:
+            for mode in ("queue", "intake", "dashboard"):
+                if app.mode_allowed(mode):
+                    out.append((t(f"tui.palette.mode_{mode}", lang), partial(app.action_desk_mode, mode), ""))
+            for section in sections_for(app.operator.role):
+                label = t("tui.palette.section", lang, name=t(f"tui.section.{section.code}", lang))
+                out.append((label, partial(app.open_queue, section.filter), ""))
+        out.append((t("tui.palette.help", lang), app.action_help, ""))
+        out.append((t("tui.palette.quit", lang), app.exit, ""))
+        return out
+
+    def _switch_language(self, code: str) -> None:
+        # The coroutine is made only when the command runs, not each time the list is built.
+        self.desk.run_worker(self.desk.change_language(code), group="language")
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands():
+            yield DiscoveryHit(text, command, help=help_text or None)
+
+    async def search(self, query: str) -> Hits:
+        app = self.desk
+        found = NUMBER.match(query)
+        if found and app.operator is not None:
+            prefix = found.group(1).upper() or app.policy.case_number_prefix
+            number = f"{prefix}{found.group(2)}-{int(found.group(3)):04d}"
+            yield Hit(
+                1.0,
+                t("tui.palette.open_case", app.lang, number=number),
+                partial(app.open_case_number, number),
+                help=t("tui.palette.open_case_help", app.lang),
+            )
+        matcher = self.matcher(query)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text or None)

@@ -1,0 +1,169 @@
+"""The supervisor's dashboard (SPEC S4.3, S6.6; issue 3, item 6).
+
+Hot spots by category, building and department; the on-time rate of each step; satisfaction;
+the reopen rate; the weekly trend as a bar chart. Every figure is one ``queries.statistics``
+call (GROUP BYs in the database). Enter on a hot-spot row opens the queue filtered to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from complaint_tui.policy import Step
+from complaint_tui.queries import QueueFilter, Statistics, statistics
+from complaint_tui.screens.base import DeskScreen
+from complaint_tui.widgets.status import StatusLine
+from complaint_tui.widgets.trend import TrendChart
+
+PERIODS: tuple[int | None, ...] = (30, 90, 365, None)  # days back; None: everything
+HOT = ("category", "building", "department")
+HOT_ROWS = 10
+
+
+class DashboardScreen(DeskScreen):
+    """Where complaints come from and how well each step keeps its time."""
+
+    BINDINGS = [
+        Binding("p", "period", "keys.dashboard.period", id="dash-period"),
+        Binding("r", "reload", "keys.dashboard.reload", id="dash-reload"),
+        Binding("enter", "drill", "keys.dashboard.drill", id="dash-drill", show=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self.period_index = 0
+        self.since: dt.datetime | None = None
+        self.loaded_mark = -2
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="dash-title", classes="screen-title")
+        with Horizontal(id="dash-body"):
+            with Vertical(id="dash-hot"):
+                for name in HOT:
+                    yield Static(self.tr(f"tui.dashboard.by_{name}"), classes="section-title")
+                    table: DataTable[Any] = DataTable(id=f"hot-{name}", cursor_type="row", classes="hot")
+                    yield table
+            with Vertical(id="dash-rates"):
+                yield Static(id="dash-ontime")
+                yield Static(id="dash-satisfaction")
+                yield Static(self.tr("tui.dashboard.trend"), classes="section-title")
+                yield TrendChart((self.tr("tui.dashboard.received"), self.tr("tui.dashboard.closed")), id="trend")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for name in HOT:
+            table = self.query_one(f"#hot-{name}", DataTable)
+            table.add_column(self.tr(f"tui.dashboard.col.{name}"), key="name")
+            table.add_column(self.tr("tui.dashboard.col.cases"), key="count")
+            table.add_column(self.tr("tui.dashboard.col.share"), key="share")
+        self.load()
+        self.query_one("#hot-category").focus()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded_mark != self.desk.change_mark:
+            self.load()
+
+    def on_store_changed(self, message: Any) -> None:
+        if self.is_current:
+            self.load()
+
+    def load(self) -> None:
+        days = PERIODS[self.period_index]
+        now = self.desk.now()
+        self.since = now - dt.timedelta(days=days) if days else None
+        store, since = self.desk.store, self.since
+        self.loaded_mark = self.desk.change_mark
+        self.call_db("stats", lambda: statistics(store, since=since, now=now))
+
+    def period_words(self) -> str:
+        days = PERIODS[self.period_index]
+        return self.tr("tui.dashboard.days", days=days) if days else self.tr("tui.dashboard.all_time")
+
+    def got_stats(self, s: Statistics) -> None:
+        p, lang = self.desk.policy, self.lang
+        self.query_one("#dash-title", Static).update(
+            self.tr("tui.dashboard.title", period=self.period_words(), total=f"{s.total:,}")
+        )
+        figures = {
+            "category": {code: (p.label("categories", code, lang), n) for code, n in s.by_category.items()},
+            "building": {code: (code, n) for code, n in s.by_building.items()},
+            "department": {code: (p.label("departments", code, lang) or "—", n) for code, n in s.by_department.items()},
+        }
+        for name, rows in figures.items():
+            table = self.query_one(f"#hot-{name}", DataTable)
+            table.clear()  # a dozen rows of counts, rebuilt each time: no cursor worth keeping
+            for code, (label, n) in sorted(rows.items(), key=lambda kv: -kv[1][1])[:HOT_ROWS]:
+                share = f"{n / s.total:.0%}" if s.total else ""
+                table.add_row(label, f"{n:,}", share, key=code)
+        self.query_one("#dash-ontime", Static).update(self.render_on_time(s))
+        self.query_one("#dash-satisfaction", Static).update(self.render_satisfaction(s))
+        self.query_one(TrendChart).set_weeks([(w.week_start, w.received, w.closed) for w in s.weekly])
+
+    def render_on_time(self, s: Statistics) -> Group:
+        table = Table(box=None, padding=(0, 1))
+        for column in ("step", "rate", "done", "overdue", "in_time"):
+            table.add_column(self.tr(f"tui.dashboard.col.{column}"), justify="left" if column == "step" else "right")
+        for step in Step:
+            o = s.on_time.get(step.value)
+            if o is None:
+                continue
+            rate = Text("—") if o.rate is None else Text(f"{o.rate:.0%}", style=self.rate_style(o.rate))
+            table.add_row(
+                self.tr(f"step.{step.value}"), rate, f"{o.done:,}", f"{o.open_overdue:,}", f"{o.open_in_time:,}"
+            )
+        return Group(Text(self.tr("tui.dashboard.on_time"), style="bold"), table)
+
+    @staticmethod
+    def rate_style(rate: float) -> str:
+        return "green" if rate >= 0.9 else ("yellow" if rate >= 0.75 else "bold red")
+
+    def render_satisfaction(self, s: Statistics) -> Group:
+        lines = Text()
+        mean = f"{s.satisfaction_mean:.2f}" if s.satisfaction_mean is not None else "—"
+        lines.append(self.tr("tui.dashboard.satisfaction", mean=mean, count=s.satisfaction_count) + "\n", style="bold")
+        top = max(s.satisfaction_histogram.values(), default=0)
+        for score in range(5, 0, -1):
+            n = s.satisfaction_histogram.get(score, 0)
+            bar = "█" * (round(n / top * 20) if top else 0)
+            lines.append(f" {score}★ ", style="bold")
+            lines.append(bar, style="green" if score >= self.desk.policy.satisfied_min else "red")
+            lines.append(f" {n}\n")
+        rate = f"{s.reopen_rate:.1%}" if s.reopen_rate is not None else "—"
+        lines.append(
+            self.tr("tui.dashboard.reopen_rate", rate=rate, reopened=s.reopened_cases, visited=s.visited_cases)
+        )
+        return Group(lines)
+
+    def action_period(self) -> None:
+        self.period_index = (self.period_index + 1) % len(PERIODS)
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.drill(event.data_table, str(event.row_key.value))
+
+    def action_drill(self) -> None:
+        focused = self.focused
+        if isinstance(focused, DataTable) and focused.row_count:
+            key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
+            self.drill(focused, str(key))
+
+    def drill(self, table: DataTable[Any], code: str) -> None:
+        """Open the queue on the cases behind a hot-spot row, in the same period."""
+        name = (table.id or "").removeprefix("hot-")
+        field = {"category": "categories", "building": "buildings", "department": "departments"}[name]
+        self.desk.open_queue(QueueFilter(**{field: (code,)}, received_from=self.since))  # type: ignore[arg-type]

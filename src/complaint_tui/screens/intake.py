@@ -1,0 +1,495 @@
+"""Intake (SPEC S1, S6.1; issue 3, item 4): a complaint recorded completely on a live call.
+
+The channel comes first, with its scope and promised time limit (S1.1). Enter in the phone field
+looks the owner up: past and open cases are listed, an empty name and room are filled from the
+last case, and a likely duplicate is offered for appending instead (ctrl+o). Every S1.4 field
+has its rule checked on blur (the rule's words next to the field); category, urgency and the
+object are picked by one digit. On a live channel saving asks to confirm the contact details
+with the owner first (S1.2). A failed save keeps everything typed; a saved one shows the case
+number and due times to read out (S6.1), then the form is cleared for the next call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Input, Static
+
+from complaint_tui.errors import DeskError, FieldProblem, InvalidInput
+from complaint_tui.models import ObjectKind
+from complaint_tui.queries import HistoryRow, likely_duplicates, owner_history, room_history
+from complaint_tui.screens.base import DeskModal, DeskScreen, local
+from complaint_tui.screens.forms import ActionForm, CaseRef, FormContext
+from complaint_tui.services import CaseChange, EvidenceInput, IntakeForm, IntakeReceipt, check_intake, intake
+from complaint_tui.validation import (
+    RuleBroken,
+    address_part,
+    local_date,
+    local_datetime,
+    normalise_phone,
+    optional_text,
+    person_name,
+    required_text,
+)
+from complaint_tui.widgets.choice import ChoiceBar
+from complaint_tui.widgets.fields import FieldBlock, RuleValidator
+from complaint_tui.widgets.status import StatusLine
+from complaint_tui.workflow import Action
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+CHOICES = ("channel", "object_kind", "category", "urgency")
+TEXTS = (
+    "phone",
+    "owner_name",
+    "building",
+    "unit",
+    "room",
+    "object_text",
+    "object_staff_login",
+    "matter_what",
+    "matter_when",
+    "matter_where",
+    "matter_state",
+    "demand",
+    "received_at",
+)
+
+
+class ConfirmContactScreen(DeskModal[bool]):
+    """S1.2: read the contact details back to the owner on a live channel before saving."""
+
+    BINDINGS = [
+        Binding("enter,y", "answer(True)", "keys.confirm.yes", id="confirm-yes"),
+        Binding("escape,n", "answer(False)", "keys.confirm.no", id="confirm-no"),
+    ]
+
+    def __init__(self, name: str, phone: str, address: str) -> None:
+        super().__init__()
+        self.details = (name, phone, address)
+
+    def compose(self) -> ComposeResult:
+        name, phone, address = self.details
+        with Vertical(classes="dialog small"):
+            yield Static(self.tr("tui.intake.confirm_title"), classes="dialog-title")
+            yield Static(self.tr("tui.intake.confirm_text", name=name, phone=phone, address=address), id="confirm-text")
+            yield Footer()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ReceiptScreen(DeskModal[bool]):
+    """The new case number and its due times, to read out to the owner (S6.1)."""
+
+    BINDINGS = [
+        Binding("enter,escape", "finish(False)", "keys.receipt.next", id="receipt-next"),
+        Binding("o", "finish(True)", "keys.receipt.open", id="receipt-open"),
+    ]
+
+    def __init__(self, receipt: IntakeReceipt) -> None:
+        super().__init__()
+        self.receipt = receipt
+
+    def compose(self) -> ComposeResult:
+        r, zone = self.receipt, self.desk.policy.zone
+        urgency = self.desk.policy.label("urgencies", r.urgency, self.lang)
+        with Vertical(classes="dialog small"):
+            yield Static(self.tr("tui.intake.saved_title"), classes="dialog-title")
+            yield Static(
+                self.tr(
+                    "tui.intake.saved_text",
+                    number=r.number,
+                    first=local(r.first_response_due, zone, TIME_FORMAT),
+                    resolution=local(r.resolution_due, zone, TIME_FORMAT),
+                    urgency=urgency,
+                ),
+                id="receipt-text",
+            )
+            if r.urgency_raised:
+                yield Static(self.tr("tui.intake.urgency_raised", urgency=urgency), classes="warning")
+            yield Footer()
+
+    def action_finish(self, open_case: bool) -> None:
+        self.dismiss(open_case)
+
+
+class IntakeScreen(DeskScreen):
+    """The intake form, with the owner lookup beside it."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "keys.intake.save", id="intake-save", priority=True),
+        # Not ctrl+a / ctrl+e: a focused Input takes those for home and end.
+        Binding("ctrl+o", "append", "keys.intake.append", id="intake-append"),
+        Binding("ctrl+f", "add_evidence", "keys.intake.add_evidence", id="intake-evidence"),
+        Binding("ctrl+n", "new_form", "keys.intake.clear", id="intake-clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="intake")
+        self.evidence: list[EvidenceInput] = []
+        self.duplicates: list[HistoryRow] = []
+        self.received_default = ""
+
+    # --- layout ------------------------------------------------------------------------
+
+    def block(self, name: str, widget: Widget) -> FieldBlock:
+        return FieldBlock(name, self.tr(f"field.{name}"), widget)
+
+    def text(self, name: str, rule: Any = None, *args: Any, optional: bool = False, **kw: Any) -> FieldBlock:
+        validators = [RuleValidator(name, rule, *args, lang=self.lang, optional=optional)] if rule else []
+        return self.block(name, Input(id=f"f-{name}", validators=validators, validate_on=["blur"], **kw))
+
+    def compose(self) -> ComposeResult:
+        p, lang = self.desk.policy, self.lang
+        yield Header()
+        with Horizontal(id="intake-body"):
+            with VerticalScroll(id="intake-form"):
+                yield self.block(
+                    "channel", ChoiceBar([(c, ch.label(lang)) for c, ch in p.channels.items()], id="f-channel")
+                )
+                yield Static(self.tr("tui.intake.choose_channel"), id="channel-guide")
+                with Horizontal(classes="row"):
+                    yield self.text("phone", normalise_phone, placeholder="138 1234 5678")
+                    yield self.text("owner_name", person_name)
+                with Horizontal(classes="row"):
+                    yield self.text("building", address_part)
+                    yield self.text("unit", address_part)
+                    yield self.text("room", address_part)
+                yield self.block(
+                    "object_kind",
+                    ChoiceBar([(k.value, self.tr(f"object_kind.{k.value}")) for k in ObjectKind], id="f-object_kind"),
+                )
+                yield self.text("object_text", required_text, 200, placeholder=self.tr("tui.intake.object_hint"))
+                yield self.text("object_staff_login", placeholder="login")
+                yield self.text("matter_what", required_text, placeholder=self.tr("tui.intake.what_hint"))
+                with Horizontal(classes="row"):
+                    yield self.text("matter_when", optional_text, 200, optional=True)
+                    yield self.text("matter_where", optional_text, 200, optional=True)
+                yield self.text("matter_state", optional_text, optional=True)
+                yield self.text("demand", required_text, placeholder=self.tr("tui.intake.demand_hint"))
+                yield self.block(
+                    "category", ChoiceBar([(c, cat.label(lang)) for c, cat in p.categories.items()], id="f-category")
+                )
+                yield self.block(
+                    "urgency",
+                    ChoiceBar([(c, u.label(lang)) for c, u in p.urgencies.items()], value="normal", id="f-urgency"),
+                )
+                yield self.text("received_at", local_datetime, p.zone)
+                yield Static(self.tr("tui.intake.evidence"), classes="section-title")
+                with Horizontal(classes="row"):
+                    yield self.block("evidence_path", Input(id="f-evidence_path", placeholder="~/photos/leak.jpg"))
+                    yield self.block("evidence_source", Input(id="f-evidence_source"))
+                    yield self.block("evidence_taken_on", Input(id="f-evidence_taken_on", placeholder="YYYY-MM-DD"))
+                yield Static(self.tr("tui.intake.no_evidence"), id="evidence-list")
+                yield Button(self.tr("tui.intake.save_button"), id="save", variant="primary")
+            with VerticalScroll(id="intake-side"):
+                yield Static(self.tr("tui.intake.lookup_hint"), id="lookup")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """An empty form for the next call (only after a save or on ctrl+n: never after a failure)."""
+        for name in TEXTS + ("evidence_path", "evidence_source", "evidence_taken_on"):
+            self.query_one(f"#f-{name}", Input).value = ""
+        for name in CHOICES:
+            self.query_one(f"#f-{name}", ChoiceBar).value = "normal" if name == "urgency" else None
+        self.received_default = self.desk.now().astimezone(self.desk.policy.zone).strftime(TIME_FORMAT)
+        self.query_one("#f-received_at", Input).value = self.received_default
+        self.query_one("#block-object_staff_login").display = False
+        self.query_one("#channel-guide", Static).update(self.tr("tui.intake.choose_channel"))
+        self.query_one("#lookup", Static).update(self.tr("tui.intake.lookup_hint"))
+        self.evidence, self.duplicates = [], []
+        self.show_evidence()
+        for block in self.query(FieldBlock):
+            block.show_error(None)
+        self.query_one("#f-channel").focus()
+        self.refresh_bindings()
+
+    # --- field events -------------------------------------------------------------------
+
+    def on_choice_bar_changed(self, event: ChoiceBar.Changed) -> None:
+        if event.bar.id == "f-channel" and event.value:
+            channel = self.desk.policy.channels[event.value]
+            live = self.tr("tui.intake.live") if channel.live else ""
+            guide = Text()
+            guide.append(self.tr("tui.intake.scope") + " ", style="bold")
+            guide.append(channel.scope(self.lang) + "\n")
+            guide.append(self.tr("tui.intake.promise") + " ", style="bold")
+            guide.append(channel.promise(self.lang))
+            if live:
+                guide.append("\n" + live, style="yellow")
+            self.query_one("#channel-guide", Static).update(guide)
+        if event.bar.id == "f-object_kind":
+            self.query_one("#block-object_staff_login").display = event.value == ObjectKind.STAFF.value
+        self.show_field_error(event.bar.id.removeprefix("f-") if event.bar.id else "", None)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        name = (event.input.id or "").removeprefix("f-")
+        result = event.validation_result
+        self.show_field_error(name, None if result is None or result.is_valid else result.failure_descriptions[0])
+        if name in ("building", "unit", "room"):
+            self.lookup_room()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = (event.input.id or "").removeprefix("f-")
+        if name == "phone":
+            self.lookup_phone()
+        if name in ("evidence_path", "evidence_source", "evidence_taken_on"):
+            self.action_add_evidence()
+            return
+        self.focus_next()
+
+    def show_field_error(self, name: str, text: str | None) -> None:
+        for block in self.query(f"#block-{name}").results(FieldBlock):
+            block.show_error(text)
+
+    def value(self, name: str) -> str:
+        return self.query_one(f"#f-{name}", Input).value
+
+    # --- owner lookup (S6.2) -----------------------------------------------------------------
+
+    def lookup_phone(self) -> None:
+        phone = self.value("phone")
+        store, viewer, now = self.desk.store, self.desk.operator, self.desk.now()
+        category = self.query_one("#f-category", ChoiceBar).value
+        self.call_db(
+            "history",
+            lambda: (
+                "phone",
+                owner_history(store, viewer, phone),
+                likely_duplicates(store, viewer, phone=phone, category=category, now=now),
+            ),
+        )
+
+    def lookup_room(self) -> None:
+        building, unit, room = self.value("building"), self.value("unit"), self.value("room")
+        if not (building.strip() and unit.strip() and room.strip()) or self.value("phone").strip():
+            return
+        store, viewer, now = self.desk.store, self.desk.operator, self.desk.now()
+        self.call_db(
+            "history",
+            lambda: (
+                "room",
+                room_history(store, viewer, building, unit, room),
+                likely_duplicates(store, viewer, building=building, unit=unit, room=room, now=now),
+            ),
+        )
+
+    def got_history(self, found: tuple[str, list[HistoryRow], list[HistoryRow]]) -> None:
+        how, rows, duplicates = found
+        self.duplicates = duplicates
+        self.refresh_bindings()
+        panel = self.query_one("#lookup", Static)
+        if not rows:
+            panel.update(self.tr("tui.intake.no_history"))
+            return
+        latest = rows[0]
+        filled = False
+        if how == "phone":
+            for name, value in (
+                ("owner_name", latest.owner_name),
+                ("building", latest.building),
+                ("unit", latest.unit),
+                ("room", latest.room),
+            ):
+                box = self.query_one(f"#f-{name}", Input)
+                if not box.value.strip():
+                    box.value = value
+                    filled = True
+            # The owner is known: go straight on to what the complaint is about.
+            if filled and self.focused is not None and self.focused.id in ("f-owner_name", "f-phone"):
+                self.query_one("#f-object_kind").focus()
+        table = Table(box=None, padding=(0, 1), show_header=True, expand=True)
+        for column in ("number", "received", "category", "status", "matter"):
+            table.add_column(self.tr(f"tui.queue.col.{column}") if column != "matter" else self.tr("field.matter_what"))
+        for r in rows[:12]:
+            style = "bold" if r.is_open else "dim"
+            table.add_row(
+                r.number,
+                local(r.received_at, self.desk.policy.zone),
+                self.desk.policy.label("categories", r.category, self.lang),
+                self.tr(f"status.{r.status}"),
+                r.matter[:30],
+                style=style,
+            )
+        head = Text(self.tr("tui.intake.history", name=latest.owner_name, count=len(rows)), style="bold")
+        parts: list[Any] = [head, table]
+        if duplicates:
+            dup = duplicates[0]
+            parts.append(
+                Text(
+                    self.tr("tui.intake.duplicate", number=dup.number, status=self.tr(f"status.{dup.status}")),
+                    style="bold yellow",
+                )
+            )
+        from rich.console import Group
+
+        panel.update(Group(*parts))
+
+    # --- evidence (S1.4) -----------------------------------------------------------------------
+
+    def action_add_evidence(self) -> None:
+        path, source = self.value("evidence_path"), self.value("evidence_source")
+        if not path.strip():
+            self.show_field_error("evidence_path", FieldProblem("evidence_path", "required").message(self.lang))
+            return
+        try:
+            taken = local_date(self.value("evidence_taken_on"))
+        except RuleBroken as broken:
+            self.show_field_error(
+                "evidence_taken_on", FieldProblem("evidence_taken_on", broken.rule).message(self.lang)
+            )
+            return
+        self.call_db("evidence", lambda: EvidenceInput.from_path(path, source, taken))
+
+    def got_evidence(self, item: EvidenceInput) -> None:
+        self.evidence.append(item)
+        for name in ("evidence_path", "evidence_source", "evidence_taken_on"):
+            self.query_one(f"#f-{name}", Input).value = ""
+            self.show_field_error(name, None)
+        self.show_evidence()
+
+    def show_evidence(self) -> None:
+        box = self.query_one("#evidence-list", Static)
+        if not self.evidence:
+            box.update(self.tr("tui.intake.no_evidence"))
+            return
+        lines = [
+            f"{i + 1}. {self.tr(f'evidence_kind.{e.kind}')} {e.filename} ({len(e.data):,} B) · {e.source} · "
+            f"{e.taken_on.isoformat() if e.taken_on else ''}"
+            for i, e in enumerate(self.evidence)
+        ]
+        box.update("\n".join(lines))
+
+    # --- saving ------------------------------------------------------------------------------
+
+    def form(self, confirmed: bool) -> IntakeForm:
+        choice = {name: self.query_one(f"#f-{name}", ChoiceBar).value or "" for name in CHOICES}
+        typed = self.value("received_at").strip()
+        received: dt.datetime | None = None
+        if typed and typed != self.received_default:
+            try:
+                received = local_datetime(typed, self.desk.policy.zone)
+            except RuleBroken as broken:
+                raise InvalidInput([FieldProblem("received_at", broken.rule, broken.params)]) from None
+        return IntakeForm(
+            channel=choice["channel"],
+            owner_name=self.value("owner_name"),
+            phone=self.value("phone"),
+            building=self.value("building"),
+            unit=self.value("unit"),
+            room=self.value("room"),
+            object_kind=choice["object_kind"],
+            object_text=self.value("object_text"),
+            object_staff_login=self.value("object_staff_login"),
+            matter_what=self.value("matter_what"),
+            matter_when=self.value("matter_when"),
+            matter_where=self.value("matter_where"),
+            matter_state=self.value("matter_state"),
+            demand=self.value("demand"),
+            category=choice["category"],
+            urgency=choice["urgency"],
+            received_at=received,
+            contact_confirmed=confirmed,
+            evidence=list(self.evidence),
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+
+    def action_save(self) -> None:
+        for block in self.query(FieldBlock):
+            block.show_error(None)
+        try:
+            # The pure check first (no database): every broken rule shows before the owner is
+            # asked to confirm anything. The contact is taken as confirmed for this check only.
+            form = self.form(confirmed=True)
+            check_intake(form, self.desk.policy, self.desk.now())
+        except InvalidInput as error:
+            self.handle_desk_error(error)
+            return
+        channel = self.desk.policy.channels[form.channel]
+        if not channel.live:
+            self.save(form)
+            return
+        address = f"{form.building} {form.unit} {form.room}"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.save(form)
+            else:
+                self.query_one("#f-phone").focus()
+
+        self.app.push_screen(ConfirmContactScreen(form.owner_name, form.phone, address), answered)
+
+    def save(self, form: IntakeForm) -> None:
+        store, operator, now = self.desk.store, self.desk.operator, self.desk.now()
+        assert operator is not None
+        self.say(self.tr("tui.form.saving"))
+        self.call_db("saved", lambda: intake(store, operator, form, now))
+
+    def got_saved(self, receipt: IntakeReceipt) -> None:
+        self.say(self.tr("tui.intake.saved_status", number=receipt.number))
+
+        def after(open_case: bool | None) -> None:
+            self.reset()
+            if open_case:
+                self.desk.switch_mode("queue")
+                self.desk.open_case(receipt.case_id)
+
+        self.app.push_screen(ReceiptScreen(receipt), after)
+
+    def handle_desk_error(self, error: DeskError) -> bool:
+        if not isinstance(error, InvalidInput):
+            return False
+        first: Widget | None = None
+        for problem in error.problems:
+            self.show_field_error(problem.field, problem.message(self.lang))
+            widgets = self.query(f"#f-{problem.field}")
+            if first is None and widgets:
+                first = widgets.first()
+        self.query_one(StatusLine).warn(self.tr("tui.form.fix_fields", count=len(error.problems)))
+        if first is not None:
+            first.focus()
+        return True
+
+    # --- appending to a likely duplicate --------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "append":
+            return True if self.duplicates else None
+        return True
+
+    def action_append(self) -> None:
+        operator = self.desk.operator
+        if not self.duplicates or operator is None:
+            return
+        dup = self.duplicates[0]
+        words = " / ".join(x for x in (self.value("matter_what"), self.value("demand")) if x.strip())
+        ctx = FormContext(self.desk.policy, self.lang, self.desk.now(), operator)
+        channel = self.query_one("#f-channel", ChoiceBar).value or ""
+        form = ActionForm(
+            Action.APPEND, CaseRef(dup.id, dup.number, dup.version), ctx, {"channel": channel, "content": words}
+        )
+
+        def done(change: CaseChange | None) -> None:
+            if change is not None:
+                self.reset()
+                self.say(self.tr("tui.intake.appended", number=change.number))
+
+        self.app.push_screen(form, done)
+
+    def action_new_form(self) -> None:
+        self.reset()

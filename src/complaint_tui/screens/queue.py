@@ -1,0 +1,331 @@
+"""The case queue (SPEC S5.2 "fast flow and tracking", S6.2; issue 3, item 3).
+
+A bounded page from SQL (``queries.queue_page`` with a keyset ``Cursor``), never every case:
+the DataTable is keyed by the case id and a refresh changes only what changed (``update_cell``,
+``add_row``, ``remove_row``), so the cursor and the scroll stay put while another desk works.
+Sections (saved filters) by digit, search with ``/``, filters with ``f``, sort with ``s``, pages
+with ``n`` and ``b``. The next due step is coloured by the time left; phones are masked (S6.5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import fields, replace
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from complaint_tui.queries import Cursor, QueueFilter, QueuePage, QueueRow, QueueSort, queue_count, queue_page
+from complaint_tui.queries.sections import Section, sections_for
+from complaint_tui.screens.base import DeskScreen, due_text, local
+from complaint_tui.widgets.status import StatusLine
+
+PAGE_SIZE = 100  # FACTS.md: about 0.27 ms a row to add; a page paints in a few tens of ms
+# What the desk reads first comes first: on an 80-column terminal the right-hand columns scroll.
+COLUMNS = ("number", "due", "status", "category", "urgency", "address", "owner", "handler", "channel", "received")
+SORTS = (QueueSort.URGENT, QueueSort.NEWEST, QueueSort.OLDEST)
+RETIME_SECONDS = 60  # time left moves even when nobody writes
+
+
+def merge_filters(base: QueueFilter, extra: QueueFilter, search: str) -> QueueFilter:
+    """The section's filter narrowed by the filter form's choices and the search words."""
+    changes: dict[str, Any] = {}
+    for f in fields(QueueFilter):
+        mine, theirs = getattr(base, f.name), getattr(extra, f.name)
+        if isinstance(mine, bool):
+            changes[f.name] = mine or theirs
+        elif theirs not in ((), None, ""):
+            changes[f.name] = theirs
+    changes["search"] = search.strip()
+    return replace(base, **changes)
+
+
+class QueueScreen(DeskScreen):
+    """The desk's list of cases, one bounded page at a time."""
+
+    BINDINGS = [
+        # Enter works too (the table's own key); "o" puts "open" in the footer.
+        Binding("o", "open_case", "keys.queue.open", id="queue-open"),
+        Binding("slash", "search", "keys.queue.search", id="queue-search"),
+        Binding("f", "filters", "keys.queue.filters", id="queue-filters"),
+        Binding("s", "sort", "keys.queue.sort", id="queue-sort"),
+        Binding("n", "page(1)", "keys.queue.next_page", id="queue-next"),
+        Binding("b", "page(-1)", "keys.queue.prev_page", id="queue-prev"),
+        Binding("x", "clear", "keys.queue.clear", id="queue-clear"),
+        Binding("r", "reload", "keys.queue.reload", id="queue-reload", show=False),
+        Binding("escape", "focus_table", "keys.queue.back", id="queue-back", show=False),
+        *[Binding(str(i), f"section({i - 1})", show=False) for i in range(1, 10)],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue")
+        self.sections: list[Section] = []
+        self.section_index = 0
+        self.extra = QueueFilter()
+        self.search_text = ""
+        self.sort = QueueSort.URGENT
+        self.cursors: list[Cursor | None] = [None]
+        self.page_no = 0
+        self.next_cursor: Cursor | None = None
+        self.shown: dict[int, tuple[Any, ...]] = {}
+        self.request = 0
+        self.total: int | None = None
+        self.loaded_mark = -2
+
+    # --- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="sections")
+        with Horizontal(id="queue-bar"):
+            yield Input(placeholder=self.tr("tui.queue.search_placeholder"), id="search")
+            yield Static(id="queue-info")
+        table: DataTable[Any] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        operator = self.desk.operator
+        assert operator is not None
+        self.sections = sections_for(operator.role)
+        table = self.query_one(DataTable)
+        for column in COLUMNS:
+            table.add_column(self.tr(f"tui.queue.col.{column}"), key=column)
+        self.sort = self.sections[0].sort
+        self.set_interval(RETIME_SECONDS, self.retime)
+        self.take_request()
+        self.load(reset=True)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.take_request() or self.loaded_mark != self.desk.change_mark:
+            self.load(reset=self.page_no == 0)
+
+    def take_request(self) -> bool:
+        """Show the filter the dashboard asked for, if it asked."""
+        filt = self.desk.queue_request
+        if filt is None:
+            return False
+        self.desk.queue_request = None
+        all_index = next((i for i, s in enumerate(self.sections) if s.code == "all"), 0)
+        self.section_index = all_index
+        self.extra = filt
+        self.search_text = filt.search
+        self.query_one("#search", Input).value = filt.search
+        return True
+
+    def on_store_changed(self, message: Any) -> None:
+        # Another desk wrote: fetch the same page again; only the changed cells are redrawn.
+        self.load(reset=False)
+
+    # --- loading -----------------------------------------------------------------------
+
+    @property
+    def section(self) -> Section:
+        return self.sections[self.section_index]
+
+    def current_filter(self) -> QueueFilter:
+        return merge_filters(self.section.filter, self.extra, self.search_text)
+
+    def load(self, *, reset: bool) -> None:
+        if reset:
+            self.cursors, self.page_no = [None], 0
+        self.request += 1
+        token, filt, sort = self.request, self.current_filter(), self.sort
+        cursor, store, viewer, now = self.cursors[self.page_no], self.desk.store, self.desk.operator, self.desk.now()
+        self.loaded_mark = self.desk.change_mark
+        self.call_db("page", lambda: (token, queue_page(store, viewer, filt, sort, cursor, PAGE_SIZE, now)))
+        if reset or self.total is None:
+            self.call_db("count", lambda: (token, queue_count(store, viewer, filt, now)))
+        self.show_sections()
+
+    def got_page(self, result: tuple[int, QueuePage]) -> None:
+        token, page = result
+        if token != self.request:
+            return  # an older request finished late
+        self.next_cursor = page.next_cursor
+        self.apply(page.rows)
+        self.show_info()
+        self.refresh_bindings()  # next / previous page may have become possible
+
+    def got_count(self, result: tuple[int, int]) -> None:
+        token, total = result
+        if token == self.request:
+            self.total = total
+            self.show_info()
+
+    def retime(self) -> None:
+        if self.is_current:
+            self.load(reset=False)
+
+    # --- the keyed diff ------------------------------------------------------------------
+
+    def cells(self, row: QueueRow, now: dt.datetime) -> tuple[Any, ...]:
+        policy, lang = self.desk.policy, self.lang
+        status = self.tr(f"status.{row.status}")
+        if row.paused:
+            status += " ⏸"
+        if row.reopen_count:
+            status += f" ↻{row.reopen_count}"
+        handler = " / ".join(
+            x for x in (policy.label("departments", row.department, lang), row.assignee_name or "") if x
+        )
+        urgency = Text(policy.label("urgencies", row.urgency, lang))
+        if policy.urgency_rank(row.urgency) == 0:
+            urgency.stylize("bold red")
+        return (
+            row.number,
+            due_text(row.next_step, row.time_left(now), lang, row.paused),
+            status,
+            policy.label("categories", row.category, lang),
+            urgency,
+            f"{row.building}-{row.unit}-{row.room}",
+            f"{row.owner_name} {row.phone}",
+            handler,
+            policy.label("channels", row.channel, lang),
+            local(row.received_at, policy.zone),
+        )
+
+    @staticmethod
+    def signature(cells: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple((c.plain, str(c.style), tuple(c.spans)) if isinstance(c, Text) else c for c in cells)
+
+    def apply(self, rows: list[QueueRow]) -> None:
+        """Make the table show ``rows`` in order, touching only the cells that changed."""
+        table = self.query_one(DataTable)
+        now = self.desk.now()
+        keep_key = self.highlighted_key()
+        wanted = [r.id for r in rows]
+        for gone in set(self.shown) - set(wanted):
+            table.remove_row(str(gone))
+            del self.shown[gone]
+        for row in rows:
+            cells = self.cells(row, now)
+            sig = self.signature(cells)
+            if row.id not in self.shown:
+                table.add_row(*cells, key=str(row.id))
+            elif self.shown[row.id] != sig:
+                old = self.shown[row.id]
+                for column, value, before, after in zip(COLUMNS, cells, old, sig, strict=True):
+                    if before != after:
+                        table.update_cell(str(row.id), column, value)
+            self.shown[row.id] = sig
+        order = [int(str(r.key.value)) for r in table.ordered_rows]
+        if order != wanted:
+            position = {r.number: i for i, r in enumerate(rows)}
+            table.sort("number", key=lambda number: position.get(str(number), 0))
+        if keep_key is not None and int(keep_key) in self.shown:
+            table.move_cursor(row=table.get_row_index(keep_key))
+        elif rows:
+            table.move_cursor(row=0)
+
+    def highlighted_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:  # no valid cursor yet
+            return None
+
+    # --- what the bars say ---------------------------------------------------------------
+
+    def show_sections(self) -> None:
+        line = Text()
+        for i, section in enumerate(self.sections):
+            chosen = i == self.section_index
+            line.append(f" {i + 1} ", style="bold reverse" if chosen else "bold")
+            line.append(f" {self.tr(f'tui.section.{section.code}')}  ", style="bold underline" if chosen else "")
+        self.query_one("#sections", Static).update(line)
+
+    def show_info(self) -> None:
+        parts = [self.tr(f"tui.queue.sort.{self.sort.value}"), self.tr("tui.queue.page", page=self.page_no + 1)]
+        if self.total is not None:
+            parts.append(self.tr("tui.queue.total", count=f"{self.total:,}"))
+        active = ["categories", "urgencies", "departments", "statuses", "buildings", "channels"]
+        chosen = [self.tr(f"tui.filter.{name}") for name in active if getattr(self.extra, name)]
+        if chosen:
+            parts.append(self.tr("tui.queue.filtered", what=", ".join(chosen)))
+        self.query_one("#queue-info", Static).update(" · ".join(parts))
+
+    # --- actions -------------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.desk.open_case(int(str(event.row_key.value)))
+
+    def action_open_case(self) -> None:
+        key = self.highlighted_key()
+        if key is not None:
+            self.desk.open_case(int(key))
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self.search_text = event.value
+            self.load(reset=True)
+            self.query_one(DataTable).focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.load(reset=True)
+
+    def action_page(self, step: int) -> None:
+        if step > 0 and self.next_cursor is not None:
+            del self.cursors[self.page_no + 1 :]
+            self.cursors.append(self.next_cursor)
+            self.page_no += 1
+            self.load(reset=False)
+        elif step < 0 and self.page_no > 0:
+            self.page_no -= 1
+            self.load(reset=False)
+
+    def action_section(self, index: int) -> None:
+        if 0 <= index < len(self.sections):
+            self.section_index = index
+            self.sort = self.sections[index].sort
+            self.load(reset=True)
+
+    def choose_section(self, code: str) -> None:
+        for i, section in enumerate(self.sections):
+            if section.code == code:
+                self.action_section(i)
+
+    def action_clear(self) -> None:
+        self.extra = QueueFilter()
+        self.search_text = ""
+        self.query_one("#search", Input).value = ""
+        self.load(reset=True)
+
+    def action_reload(self) -> None:
+        self.total = None
+        self.load(reset=False)
+
+    def action_filters(self) -> None:
+        from complaint_tui.screens.filters import FilterScreen
+
+        def done(result: QueueFilter | None) -> None:
+            if result is not None:
+                self.extra = result
+                self.load(reset=True)
+
+        self.app.push_screen(FilterScreen(self.extra), done)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "page" and parameters:
+            if int(str(parameters[0])) > 0:
+                return None if self.next_cursor is None else True
+            return None if self.page_no == 0 else True
+        if action == "section" and parameters:
+            return int(str(parameters[0])) < len(self.sections)
+        return True

@@ -1,0 +1,194 @@
+"""Sign-in (issue 3, item 2): choose who you are, type the PIN where the account has one.
+
+On an empty store the first person is led through creating the first supervisor account
+(``add_staff`` with no operator accepts only a managing role then), and is signed in with it.
+``--operator LOGIN`` preselects the account and signs in at once when it has no PIN.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from complaint_tui.errors import DeskError, InvalidInput
+from complaint_tui.models import Role
+from complaint_tui.screens.base import DeskScreen
+from complaint_tui.services import Operator, StaffRow, add_staff, list_staff, sign_in, staff_count
+from complaint_tui.validation import login_name, person_name, pin
+from complaint_tui.widgets.choice import ChoiceBar
+from complaint_tui.widgets.fields import FieldBlock, RuleValidator
+from complaint_tui.widgets.status import StatusLine
+
+
+class SignInScreen(DeskScreen):
+    """Choose the operator; PIN where set; the first-run flow on an empty store."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "create_first", "keys.signin.create", id="signin-create"),
+        Binding("escape", "back_to_list", "keys.signin.back", id="signin-back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="signin")
+        self.staff: list[StaffRow] = []
+        self.first_run = False
+        self.chosen: StaffRow | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="signin-box"):
+            yield Static(self.tr("tui.signin.title"), id="signin-title", classes="screen-title")
+            yield Static(self.tr("tui.signin.loading"), id="signin-help")
+            yield OptionList(id="staff-list")
+            yield FieldBlock(
+                "pin",
+                self.tr("field.pin"),
+                Input(password=True, id="pin", max_length=12, placeholder="••••"),
+                id="block-pin-signin",
+            )
+            with Vertical(id="first-run"):
+                yield FieldBlock(
+                    "login",
+                    self.tr("field.login"),
+                    Input(id="first-login", validators=[RuleValidator("login", login_name, lang=self.lang)]),
+                )
+                yield FieldBlock(
+                    "staff_name",
+                    self.tr("field.staff_name"),
+                    Input(id="first-name", validators=[RuleValidator("staff_name", person_name, lang=self.lang)]),
+                )
+                yield FieldBlock(
+                    "department",
+                    self.tr("field.department"),
+                    ChoiceBar(
+                        [(code, d.label(self.lang)) for code, d in self.desk.policy.departments.items()],
+                        id="first-department",
+                    ),
+                )
+                yield FieldBlock(
+                    "pin",
+                    self.tr("tui.signin.pin_optional"),
+                    Input(
+                        password=True,
+                        id="first-pin",
+                        validators=[RuleValidator("pin", pin, lang=self.lang, optional=True)],
+                    ),
+                    id="block-pin-first",
+                )
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#block-pin-signin").display = False
+        self.query_one("#first-run").display = False
+        store = self.desk.store
+        self.call_db("staff", lambda: (staff_count(store), list_staff(store)))
+
+    def got_staff(self, found: tuple[int, list[StaffRow]]) -> None:
+        count, rows = found
+        self.staff = rows
+        help_line = self.query_one("#signin-help", Static)
+        if count == 0:
+            self.first_run = True
+            help_line.update(self.tr("tui.signin.first_run"))
+            self.query_one("#staff-list").display = False
+            self.query_one("#first-run").display = True
+            self.query_one("#first-login", Input).focus()
+            self.refresh_bindings()
+            return
+        help_line.update(self.tr("tui.signin.choose"))
+        options = self.query_one("#staff-list", OptionList)
+        options.clear_options()
+        for row in rows:
+            role = self.tr(f"role.{row.role.value}")
+            lock = " 🔒" if row.has_pin else ""
+            options.add_option(Option(f"{row.name}  {row.login} · {role}{lock}", id=row.login))
+        options.highlighted = 0
+        options.focus()
+        wanted = self.desk.settings.operator_login
+        match = next((r for r in rows if r.login == wanted), None)
+        if match is not None:
+            options.highlighted = rows.index(match)
+            self.choose(match)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        row = next((r for r in self.staff if r.login == event.option.id), None)
+        if row is not None:
+            self.choose(row)
+
+    def choose(self, row: StaffRow) -> None:
+        self.chosen = row
+        if row.has_pin:
+            block = self.query_one("#block-pin-signin", FieldBlock)
+            block.display = True
+            block.show_error(None)
+            pin_input = self.query_one("#pin", Input)
+            pin_input.value = ""
+            pin_input.focus()
+            self.say(self.tr("tui.signin.pin_for", name=row.name))
+        else:
+            self.sign_in(row.login, None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "pin" and self.chosen is not None:
+            self.sign_in(self.chosen.login, event.value)
+        elif self.first_run:
+            self.focus_next()
+
+    def sign_in(self, login: str, pin_code: str | None) -> None:
+        store = self.desk.store
+        self.call_db("signed_in", lambda: sign_in(store, login, pin_code))
+
+    def got_signed_in(self, operator: Operator) -> None:
+        self.desk.signed_in(operator)
+
+    def action_back_to_list(self) -> None:
+        if not self.first_run:
+            self.query_one("#block-pin-signin").display = False
+            self.query_one("#staff-list").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "create_first":
+            return self.first_run
+        return True
+
+    def action_create_first(self) -> None:
+        store = self.desk.store
+        login = self.query_one("#first-login", Input).value.strip()
+        name = self.query_one("#first-name", Input).value
+        department = self.query_one("#first-department", ChoiceBar).value
+        pin_code = self.query_one("#first-pin", Input).value.strip() or None
+        for block in self.query(FieldBlock):
+            block.show_error(None)
+
+        def create() -> Operator:
+            add_staff(
+                store,
+                None,
+                login=login,
+                name=name,
+                role=Role.SUPERVISOR.value,
+                department=department,
+                pin_code=pin_code,
+            )
+            return sign_in(store, login, pin_code)
+
+        self.call_db("signed_in", create)
+
+    def handle_desk_error(self, error: DeskError) -> bool:
+        if isinstance(error, InvalidInput):
+            for problem in error.problems:
+                block_id = "#block-pin-first" if problem.field == "pin" else f"#block-{problem.field}"
+                for block in self.query(block_id).results(FieldBlock):
+                    block.show_error(problem.message(self.lang))
+            self.query_one(StatusLine).warn(error.message(self.lang))
+            return True
+        if error.key == "error.pin_wrong":
+            self.query_one("#block-pin-signin", FieldBlock).show_error(error.message(self.lang))
+            self.query_one("#pin", Input).value = ""
+            self.query_one(StatusLine).warn(error.message(self.lang))
+            return True
+        return False

@@ -1,0 +1,1 @@
+"""Reusable pieces of the desk's screens (each with its own small DEFAULT_CSS)."""
