@@ -1,0 +1,295 @@
+"""Fixtures for the desk TUI tests: a staffed SQLite store, a fixed clock, the app factory.
+
+The app is built exactly as ``run_app`` builds it (``DeskApp(settings, store)``), with a fixed
+clock so due times and "time left" are stable, and polling off unless a test wants it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import inspect
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from complaint_tui.app import DeskApp
+from complaint_tui.db import Store
+from complaint_tui.i18n import set_language
+from complaint_tui.services import IntakeForm, IntakeReceipt, Operator, add_staff, intake, sign_in
+from complaint_tui.settings import Settings
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run ``async def`` tests in a fresh event loop (the project has no asyncio plugin)."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    wanted = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in wanted}))
+    return True
+
+
+# A Monday morning in the centre's zone (10:00 Asia/Shanghai): the clocks of every test.
+NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+
+
+class Staff:
+    """The staff of a small centre (like tests/conftest.py's Team), on the SQLite store."""
+
+    def __init__(self, store: Store) -> None:
+        add_staff(store, None, login="wang", name="王芳", role="supervisor", department="customer_service")
+        add_staff(store, None, login="li", name="李强", role="handler", department="engineering")
+        add_staff(store, None, login="chen", name="陈静", role="handler", department="customer_service")
+        add_staff(store, None, login="zhao", name="赵敏", role="desk", department="customer_service")
+        self.supervisor: Operator = sign_in(store, "wang")
+        self.handler: Operator = sign_in(store, "li")
+        self.handler2: Operator = sign_in(store, "chen")
+        self.desk: Operator = sign_in(store, "zhao")
+
+
+@pytest.fixture
+def staff(sqlite_store: Store) -> Staff:
+    return Staff(sqlite_store)
+
+
+def make_app(store: Store, lang: str = "en", operator: str | None = "wang", now: dt.datetime = NOW) -> DeskApp:
+    settings = Settings(db_url=store.url_for_display(), lang=lang, operator_login=operator)
+    return DeskApp(settings, store, clock=lambda: now, poll_seconds=None)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every database worker has finished and its result has been shown.
+
+    A handler may start the next worker (a saved form reloads the case), so wait again until
+    a round starts no new work.
+    """
+    app = pilot.app
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            await pilot.pause()
+            if not any(w.is_running for w in app.workers):
+                return
+
+
+class Keys:
+    """Presses keys like a person and counts them, apart from the words typed (issue 3, item 4)."""
+
+    def __init__(self, pilot: Pilot[None]) -> None:
+        self.pilot = pilot
+        self.count = 0
+
+    async def press(self, *keys: str) -> None:
+        for key in keys:
+            self.count += 1
+            await self.pilot.press(key)
+        await settle(self.pilot)
+
+    async def type(self, text: str) -> None:
+        """Words typed into the focused field: not counted as key presses."""
+        await self.pilot.press(*text)
+
+    async def field(self, text: str, then: Iterable[str] = ("enter",)) -> None:
+        await self.type(text)
+        await self.press(*then)
+
+
+def screen_text(app: DeskApp) -> str:
+    """What the terminal shows now, as plain text lines."""
+    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+
+
+def shown(app: DeskApp, selector: str) -> str:
+    """The plain text a Static of the current screen holds (all of it, scrolled out of view or not)."""
+    content = app.screen.query_one(selector, Static).content
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(content)
+    return console.export_text()
+
+
+def file_intake(store: Store, operator: Operator, **changes: object) -> IntakeReceipt:
+    """A complaint recorded through the service (for tests that start from an existing case)."""
+    fields: dict[str, object] = {
+        "channel": "hotline",
+        "owner_name": "张伟",
+        "phone": "13812345678",
+        "building": "3栋",
+        "unit": "2",
+        "room": "1502",
+        "object_kind": "facility",
+        "object_text": "厨房顶棚",
+        "matter_what": "楼上卫生间漏水，厨房顶棚滴水",
+        "demand": "尽快维修并赔偿",
+        "category": "repair",
+        "urgency": "normal",
+        "contact_confirmed": True,
+        "received_at": NOW - dt.timedelta(hours=1),
+    }
+    fields.update(changes)
+    return intake(store, operator, IntakeForm(**fields), now=NOW)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _english_core() -> None:
+    set_language("en")
+
+
+@pytest.fixture
+def evidence_file(tmp_path: Path) -> Path:
+    path = tmp_path / "leak.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0 not really a photo, but bytes with a hash")
+    return path
+
+
+def seed_centre(store: Store, staff: Staff) -> dict[str, int]:
+    """A small centre's cases in every stage, all at fixed times (stable snapshots).
+
+    Returns the case ids by what they show: ``"visited"`` has notes, a finding, a plan, a
+    finished task, feedback and a return visit explained as unresolvable, so every tab has rows.
+    """
+    from complaint_tui import services as sv
+
+    def v(case_id: int) -> int:
+        with store.read() as session:
+            from complaint_tui.models import Case
+
+            row = session.get(Case, case_id)
+            assert row is not None
+            return row.version
+
+    h = staff.handler
+    ids: dict[str, int] = {}
+    ids["new"] = file_intake(store, staff.desk, received_at=NOW - dt.timedelta(minutes=40)).case_id
+    ids["overdue"] = file_intake(
+        store,
+        staff.desk,
+        owner_name="欧阳娜娜",
+        phone="13700002222",
+        building="12栋",
+        unit="1",
+        room="801",
+        category="neighbour_dispute",
+        object_kind="management",
+        object_text="楼上噪音",
+        matter_what="楼上每晚十二点后拖动家具",
+        demand="请物业出面协调",
+        received_at=NOW - dt.timedelta(hours=30),
+    ).case_id
+    ids["safety"] = file_intake(
+        store,
+        staff.desk,
+        owner_name="Li Ming",
+        phone="021-62345678",
+        building="A座",
+        unit="3",
+        room="2201",
+        category="safety",
+        object_text="消防通道",
+        matter_what="消防通道被电动车堵塞",
+        demand="立即清理",
+        channel="wechat",
+        received_at=NOW - dt.timedelta(hours=3),
+    ).case_id
+    cid = ids["visited"] = file_intake(
+        store,
+        staff.desk,
+        owner_name="王五",
+        phone="13600003333",
+        building="5栋",
+        unit="2",
+        room="302",
+        received_at=NOW - dt.timedelta(days=9),
+    ).case_id
+    earlier = NOW - dt.timedelta(days=8)
+    sv.acknowledge(store, h, cid, v(cid), "phone", "已联系业主，约定上门时间", now=earlier)
+    sv.assign(store, staff.supervisor, cid, v(cid), h.id, now=earlier)
+    sv.add_note(store, h, cid, v(cid), "site_inspection", "卫生间防水层破损，顶棚渗水", person="李强", now=earlier)
+    sv.record_finding(
+        store,
+        h,
+        cid,
+        v(cid),
+        responsibility="property_company",
+        cause_code="facility_fault",
+        cause_text="防水层老化",
+        valid=True,
+        validity_reason="属物业维修范围",
+        signatories="王五、李强",
+        confirmed_by_id=h.id,
+        now=earlier,
+    )
+    sv.plan(
+        store,
+        h,
+        cid,
+        v(cid),
+        measures="重做防水层并修补顶棚",
+        deadline=earlier + dt.timedelta(days=3),
+        department="engineering",
+        responsible_name="李强",
+        resources="防水材料、两名工人",
+        now=earlier,
+    )
+    sv.add_task(
+        store,
+        h,
+        cid,
+        v(cid),
+        department="environment",
+        what="清理顶棚碎屑",
+        due_at=earlier + dt.timedelta(days=1),
+        now=earlier,
+    )
+    with store.read() as session:
+        from sqlmodel import select
+
+        from complaint_tui.models import DepartmentTask
+
+        task_id = session.exec(select(DepartmentTask.id).where(DepartmentTask.case_id == cid)).one()
+    later = NOW - dt.timedelta(days=6)
+    sv.finish_task(store, h, cid, v(cid), task_id=int(task_id), result="已清理", now=later)
+    sv.resolve(store, h, cid, v(cid), now=later)
+    sv.give_feedback(
+        store,
+        h,
+        cid,
+        v(cid),
+        channel="phone",
+        what_done="重做防水层",
+        measures="防水+修补顶棚",
+        result="不再漏水",
+        demand_met="partly",
+        unmet_reason="赔偿金额未谈妥",
+        next_step="主管与业主面谈",
+        now=later,
+    )
+    sv.log_return_visit(
+        store,
+        staff.desk,
+        cid,
+        v(cid),
+        method="phone",
+        satisfaction_score=3,
+        outcome="explained",
+        remaining_issues="希望赔偿吊顶",
+        now=NOW - dt.timedelta(days=4),
+    )
+    closed = file_intake(
+        store,
+        staff.desk,
+        owner_name="赵六",
+        phone="13500004444",
+        room="1101",
+        category="environment",
+        received_at=NOW - dt.timedelta(days=20),
+    ).case_id
+    sv.force_close(store, staff.supervisor, closed, v(closed), "业主已搬离，无法联系", now=NOW - dt.timedelta(days=15))
+    ids["closed"] = closed
+    return ids
