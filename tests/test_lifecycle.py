@@ -125,3 +125,11 @@ def test_search_finds_two_character_chinese_words_and_case_numbers(store: Store,
     assert found(noise.number.lower()) == [noise.number]
     assert found("1111") == [noise.number]  # the last four digits of the phone
     assert sorted(found("3栋 漏")) == sorted([leak.number, drip.number])  # every word must match
+    # Read out over the phone without the zeros, the number still finds its case.
+    head, seq = leak.number.rsplit("-", 1)
+    assert found(f"{head}-{int(seq)}") == [leak.number]
+    # Signs alone (or FTS syntax) find nothing rather than everything, and never raise.
+    for typed in ('"', "*", "-", "(", "'", "&", "<->", ":*", "\\", "AND", "NEAR("):
+        assert found(typed) == [], typed
+    # ...and signs around words are ignored, not taken as query syntax.
+    assert found('漏水"') == found("(漏水*") == found("漏水 -") == [leak.number]

@@ -128,3 +128,13 @@ def test_the_policys_own_days_override_the_library(tmp_path: Path) -> None:
     p = parse_policy(data, "centre.toml")
     assert not p.calendar.is_working_day(dt.date(2027, 2, 12))  # a Friday the centre gives off
     assert p.calendar.is_working_day(dt.date(2027, 2, 20))  # a Saturday the centre works
+
+
+def test_a_category_limit_replaces_the_urgency_limit_even_when_longer() -> None:
+    """A neighbour dispute gets five working days to settle, a repair three (normal urgency)."""
+    p = default_policy()
+    start = local(2026, 11, 30, 10, 0).astimezone(dt.UTC)  # Monday
+    repair = p.due(Step.RESOLUTION, start, "normal", "repair", "front_desk")
+    dispute = p.due(Step.RESOLUTION, start, "normal", "neighbour_dispute", "front_desk")
+    assert repair == local(2026, 12, 3, 10, 0).astimezone(dt.UTC)
+    assert dispute == local(2026, 12, 7, 10, 0).astimezone(dt.UTC)

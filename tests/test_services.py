@@ -14,6 +14,7 @@ from complaint_tui import services as sv
 from complaint_tui.db import Store, make_engine
 from complaint_tui.errors import EditConflict, InvalidInput, NotFound, RoleRefused, StepRefused
 from complaint_tui.models import AuditEvent, Case, CaseContact, EvidenceBlob, StepClock
+from complaint_tui.policy import Step
 from complaint_tui.services.evidence import EvidenceInput
 from tests.conftest import Team
 from tests.helpers import intake_form
@@ -129,26 +130,89 @@ def test_a_safety_case_is_raised_to_the_most_urgent_level(store: Store, team: Te
     assert r.first_response_due - q.case_detail(store, team.desk, r.case_id).received_at == dt.timedelta(minutes=30)
 
 
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+MONDAY_10 = dt.datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
+
+
 def test_pausing_stops_the_clocks_and_resuming_moves_them_on(store: Store, team: Team) -> None:
-    r = sv.intake(store, team.desk, intake_form())
-    t0 = dt.datetime.now(dt.UTC)
-    v = sv.pause(store, team.desk, r.case_id, r.version, "业主出差，无法入户查看", now=t0).version
-    detail = q.case_detail(store, team.desk, r.case_id)
-    assert detail.paused_at == t0 and detail.pause_reason
-    page = q.queue_page(store, team.desk)
+    """Hour limits move by the time paused; working-day limits by the working days the pause took."""
+    r = sv.intake(store, team.desk, intake_form(received_at=MONDAY_10), now=MONDAY_10)
+    paused_at = MONDAY_10 + HOUR  # Monday 11:00
+    v = sv.pause(store, team.desk, r.case_id, r.version, "业主出差，无法入户查看", now=paused_at).version
+    detail = q.case_detail(store, team.desk, r.case_id, now=paused_at)
+    assert detail.paused_at == paused_at and detail.pause_reason
+    page = q.queue_page(store, team.desk, now=paused_at)
     assert page.rows[0].paused
     with pytest.raises(StepRefused) as err:
-        sv.acknowledge(store, team.desk, r.case_id, v, "phone", "x")
+        sv.acknowledge(store, team.desk, r.case_id, v, "phone", "x", now=paused_at)
     assert err.value.key == "guard.paused"
     with pytest.raises(InvalidInput):
         sv.pause(store, team.desk, r.case_id, v, " ")
-    v = sv.resume(store, team.desk, r.case_id, v, now=t0 + 5 * HOUR).version
-    resumed = q.case_detail(store, team.desk, r.case_id)
-    before = {c.step: c.due_at for c in detail.clocks}
-    after = {c.step: c.due_at for c in resumed.clocks}
-    assert all(after[s] - before[s] == 5 * HOUR for s in before)
-    assert resumed.paused_at is None
+    resumed_at = dt.datetime(2026, 12, 2, 9, 0, tzinfo=SHANGHAI)  # Wednesday 09:00
+    v = sv.resume(store, team.desk, r.case_id, v, now=resumed_at).version
+    after = {c.step.value: c.due_at for c in q.case_detail(store, team.desk, r.case_id).clocks}
+    # First response: 2 h → Monday 12:00, plus the 46 h paused → Wednesday 10:00.
+    assert after["first_response"] == dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+    # Resolution: 3 working days → Thursday 10:00; the pause took Tuesday → Friday 10:00.
+    assert after["resolution"] == dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)
+    assert q.case_detail(store, team.desk, r.case_id).paused_at is None
     assert audit_actions(store, r.case_id)[-2:] == ["pause", "resume"]
+
+
+def test_a_case_late_when_paused_stays_overdue_and_one_in_time_leaves_the_due_order(store: Store, team: Team) -> None:
+    late = sv.intake(store, team.desk, intake_form(received_at=MONDAY_10), now=MONDAY_10)
+    fine = sv.intake(store, team.desk, intake_form(phone="13900000001", received_at=MONDAY_10), now=MONDAY_10)
+    sv.pause(store, team.desk, late.case_id, late.version, "等业主", now=MONDAY_10 + 3 * HOUR)  # 1 h late
+    sv.pause(store, team.desk, fine.case_id, fine.version, "等业主", now=MONDAY_10 + HOUR)
+    later_on = MONDAY_10 + 30 * HOUR
+    overdue = q.queue_page(store, team.desk, q.QueueFilter(overdue=True), now=later_on)
+    assert [r.id for r in overdue.rows] == [late.case_id]
+    assert overdue.rows[0].time_left(later_on) == -HOUR  # frozen at the pause
+    fr = q.statistics(store, now=later_on).on_time["first_response"]
+    assert (fr.open_overdue, fr.open_in_time) == (1, 1)
+
+
+def test_closing_withdrawing_or_merging_ends_the_pause_and_cancels_the_clocks(store: Store, team: Team) -> None:
+    a = sv.intake(store, team.desk, intake_form())
+    b = sv.intake(store, team.desk, intake_form(phone="13900000002"))
+    va = sv.pause(store, team.desk, a.case_id, a.version, "等业主").version
+    vb = sv.pause(store, team.desk, b.case_id, b.version, "等业主").version
+    closed = sv.force_close(store, team.supervisor, a.case_id, va, "业主不再配合")
+    sv.withdraw(store, team.desk, b.case_id, vb, "业主撤诉")
+    for cid in (a.case_id, b.case_id):
+        detail = q.case_detail(store, team.supervisor, cid)
+        assert detail.paused_at is None
+        with store.read() as s:
+            running = s.exec(
+                select(func.count())
+                .select_from(StepClock)
+                .where(
+                    StepClock.case_id == cid, col(StepClock.done_at).is_(None), col(StepClock.cancelled_at).is_(None)
+                )
+            ).one()
+        assert running == 0
+    # Reopened a month later, the new cycle runs at once with a full resolution limit.
+    month = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    sv.reopen(store, team.supervisor, a.case_id, closed.version, "业主提供新证据", now=month)
+    with store.read() as s:
+        case = s.get(Case, a.case_id)
+        assert case is not None and case.paused_at is None and case.queue_due_at == case.next_due_at
+        assert case.next_due_at is not None and case.next_due_at > month
+    stats = q.statistics(store, now=month + dt.timedelta(days=30))
+    assert sum(o.open_overdue for o in stats.on_time.values()) == 1  # only the new resolution clock
+
+
+def test_unmerging_restarts_the_clocks_where_they_stopped(store: Store, team: Team) -> None:
+    first = sv.intake(store, team.desk, intake_form(received_at=MONDAY_10), now=MONDAY_10)
+    dup = sv.intake(store, team.desk, intake_form(received_at=MONDAY_10, channel="email"), now=MONDAY_10)
+    due = {c.step: c.due_at for c in q.case_detail(store, team.desk, dup.case_id).clocks}
+    merged = sv.merge(store, team.desk, dup.case_id, dup.version, into_number=first.number, now=MONDAY_10 + HOUR)
+    back = MONDAY_10 + 25 * HOUR  # Tuesday 11:00: a day merged, no whole working day between
+    sv.unmerge(store, team.supervisor, dup.case_id, merged.version, now=back)
+    after = {c.step: c.due_at for c in q.case_detail(store, team.desk, dup.case_id).clocks}
+    assert after[Step.FIRST_RESPONSE] == due[Step.FIRST_RESPONSE] + 24 * HOUR
+    assert after[Step.RESOLUTION] == due[Step.RESOLUTION]
+    assert q.case_detail(store, team.desk, dup.case_id).steps[0].left is not None
 
 
 def test_a_dissatisfied_return_visit_reopens_the_case_with_new_clocks(store: Store, team: Team) -> None:
@@ -474,3 +538,135 @@ def test_staff_accounts_and_pins(store: Store) -> None:
     with store.read() as s:
         stored = s.exec(text("SELECT pin_hash FROM staff WHERE login = 'wang'")).one()[0]  # type: ignore[call-overload]
     assert "2468" not in stored and stored.startswith("scrypt$")
+
+
+def test_the_staff_member_complained_about_is_never_made_responsible_for_the_fix(store: Store, team: Team) -> None:
+    """S2.5: not the plan's responsible person, not a task's assignee, and no withdrawal by them."""
+    r = sv.intake(
+        store,
+        team.desk,
+        intake_form(
+            object_kind="staff",
+            object_staff_login="li",
+            category="complaint",
+            object_text="维修工李强",
+            matter_what="维修工态度恶劣",
+        ),
+    )
+    v = sv.acknowledge(store, team.desk, r.case_id, r.version, "phone", "已回电").version
+    v = sv.assign(store, team.supervisor, r.case_id, v, team.handler2.id).version
+    v = sv.add_note(store, team.handler2, r.case_id, v, "interview", "询问在场保安").version
+    v = sv.record_finding(
+        store,
+        team.handler2,
+        r.case_id,
+        v,
+        responsibility="property_company",
+        cause_code="service_gap",
+        cause_text="态度",
+        valid=True,
+        validity_reason="属实",
+        signatories="业主；陈静",
+        confirmed_by_id=team.handler2.id,
+    ).version
+    with pytest.raises(StepRefused) as err:
+        sv.plan(
+            store,
+            team.handler2,
+            r.case_id,
+            v,
+            measures="培训",
+            deadline=later(),
+            department="engineering",
+            responsible_id=team.handler.id,
+        )
+    assert err.value.key == "guard.responsible_subject_staff"
+    v = sv.plan(
+        store,
+        team.handler2,
+        r.case_id,
+        v,
+        measures="培训",
+        deadline=later(),
+        department="customer_service",
+        responsible_id=team.handler2.id,
+    ).version
+    with pytest.raises(StepRefused) as err:
+        sv.add_task(
+            store,
+            team.handler2,
+            r.case_id,
+            v,
+            department="engineering",
+            what="道歉",
+            due_at=later(),
+            assignee_id=team.handler.id,
+        )
+    assert err.value.key == "guard.responsible_subject_staff"
+    about_desk = sv.intake(
+        store,
+        team.supervisor,
+        intake_form(
+            phone="13900000003",
+            object_kind="staff",
+            object_staff_login="zhao",
+            category="complaint",
+            object_text="前台赵敏",
+            matter_what="前台推诿",
+        ),
+    )
+    for call in (
+        lambda: sv.withdraw(store, team.desk, about_desk.case_id, about_desk.version, "我替业主撤了"),
+        lambda: sv.pause(store, team.desk, about_desk.case_id, about_desk.version, "先放着"),
+        lambda: sv.merge(store, team.desk, about_desk.case_id, about_desk.version, into_number=r.number),
+    ):
+        with pytest.raises(StepRefused) as err:
+            call()
+        assert err.value.key == "guard.subject_staff"
+
+
+def test_a_case_is_not_referred_away_with_work_still_open(store: Store, team: Team) -> None:
+    cid, v = investigated(store, team)
+    v = finding(store, team, cid, v, responsibility="shared")
+    with pytest.raises(StepRefused) as err:  # the company shares the blame: it fixes its part
+        sv.refer(store, team.handler, cid, v, authority="utility", explanation="供水公司负责")
+    assert err.value.key == "guard.refer_needs_out_of_scope"
+    v = sv.plan(
+        store,
+        team.handler,
+        cid,
+        v,
+        measures="先临时封堵",
+        deadline=later(),
+        department="engineering",
+        responsible_name="李强",
+    ).version
+    v = sv.add_task(store, team.handler, cid, v, department="engineering", what="封堵", due_at=later()).version
+    # Back in the investigation the finding changes: the utility's main is at fault after all.
+    with store.write() as s:  # (a plan can be revised; here only the finding's responsibility matters)
+        s.exec(text("UPDATE finding SET responsibility = 'third_party'"))  # type: ignore[call-overload]
+    with pytest.raises(StepRefused) as err:
+        sv.refer(store, team.handler, cid, v, authority="utility", explanation="供水公司负责")
+    assert err.value.key == "guard.refer_open_tasks"
+
+
+def test_evidence_taken_today_in_the_centre_is_not_in_the_future(store: Store, team: Team) -> None:
+    """Just after midnight in Shanghai it is still yesterday in UTC."""
+    early = dt.datetime(2026, 12, 1, 0, 30, tzinfo=SHANGHAI)
+    r = sv.intake(store, team.desk, intake_form(received_at=early), now=early)
+    photo = EvidenceInput(kind="photo", source="业主", filename="a.jpg", data=b"x", taken_on=dt.date(2026, 12, 1))
+    assert sv.add_evidence(store, team.desk, r.case_id, r.version, [photo], now=early).version == 2
+    tomorrow = EvidenceInput(kind="photo", source="业主", filename="b.jpg", data=b"y", taken_on=dt.date(2026, 12, 2))
+    with pytest.raises(InvalidInput):
+        sv.add_evidence(store, team.desk, r.case_id, 2, [tomorrow], now=early)
+
+
+def test_the_reopen_rate_and_satisfaction_come_from_the_visits(store: Store, team: Team) -> None:
+    a, va = fed_back(store, team)
+    b, vb = fed_back(store, team)
+    sv.log_return_visit(store, team.desk, a, va, method="phone", satisfaction_score=5, outcome="close")
+    sv.log_return_visit(store, team.desk, b, vb, method="in_person", satisfaction_score=2, outcome="reopen")
+    stats = q.statistics(store)
+    assert (stats.visited_cases, stats.reopened_cases, stats.reopen_rate) == (2, 1, 0.5)
+    assert stats.satisfaction_histogram == {5: 1, 2: 1} and stats.satisfaction_mean == 3.5
+    assert stats.by_status == {"closed": 1, "investigating": 1}

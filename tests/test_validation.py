@@ -31,6 +31,9 @@ NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
         ("(021) 6234 5678", "021-62345678"),
         ("010-8765432", "010-8765432"),
         ("0755-23456789", "0755-23456789"),
+        ("１３８１２３４５６７８", "13812345678"),  # full-width, as a Chinese input method types it
+        ("138１２３４5678", "13812345678"),
+        ("＋８６ １３８－１２３４－５６７８", "13812345678"),
     ],
 )
 def test_chinese_mobiles_and_landlines_are_normalised(typed: str, stored: str) -> None:

@@ -22,6 +22,7 @@ from complaint_tui.workflow import (
     feedback_refusal,
     next_open,
     refusal,
+    responsible_refusal,
     step_states,
     visit_refusal,
 )
@@ -48,7 +49,9 @@ def facts(**changes: object) -> CaseFacts:
 @pytest.mark.parametrize("action", CASE_ACTIONS, ids=lambda a: a.value)
 @pytest.mark.parametrize("status", list(Status), ids=lambda s: s.value)
 def test_each_action_is_allowed_exactly_from_its_start_states(action: Action, status: Status) -> None:
-    case = facts(status=status, paused=action is Action.RESUME)
+    # A referral is for a case out of scope: its finding says nobody here is responsible (S3.2).
+    scope = {"finding_valid": False, "finding_responsibility": "none"} if action is Action.REFER else {}
+    case = facts(status=status, paused=action is Action.RESUME, **scope)
     found = refusal(action, case, SUPERVISOR)
     allowed_from, _ = TRANSITIONS[action]
     if status in allowed_from:
@@ -79,7 +82,8 @@ def test_roles_are_refused_what_they_may_not_do(role: Role) -> None:
     actor = Actor(9, role)
     for action in CASE_ACTIONS:
         start = next(iter(TRANSITIONS[action][0]))
-        found = refusal(action, facts(status=start, paused=action is Action.RESUME), actor)
+        scope = {"finding_valid": False} if action is Action.REFER else {}
+        found = refusal(action, facts(status=start, paused=action is Action.RESUME, **scope), actor)
         if action in ROLE_ACTIONS[role]:
             assert found is None or found.key != "guard.role"
         else:
@@ -128,8 +132,13 @@ def test_a_plan_needs_a_finding_that_holds_the_company_responsible() -> None:
     nobody = dataclasses.replace(base, finding_responsibility="none")
     assert refusal(Action.PLAN, nobody, SUPERVISOR).key == "guard.plan_needs_valid_finding"  # type: ignore[union-attr]
     assert refusal(Action.PLAN, base, SUPERVISOR) is None
-    # ...and an invalid complaint is referred and explained instead (S3.2).
+    # ...and an invalid complaint is referred and explained instead (S3.2), as is one nobody here
+    # is responsible for; a valid complaint against the company is not referred away.
     assert refusal(Action.REFER, invalid, SUPERVISOR) is None
+    assert refusal(Action.REFER, nobody, SUPERVISOR) is None
+    assert refusal(Action.REFER, base, SUPERVISOR).key == "guard.refer_needs_out_of_scope"  # type: ignore[union-attr]
+    with_task = dataclasses.replace(nobody, status=Status.RESOLVING, open_tasks=1)
+    assert refusal(Action.REFER, with_task, SUPERVISOR).key == "guard.refer_open_tasks"  # type: ignore[union-attr]
     assert (
         refusal(Action.REFER, dataclasses.replace(base, has_finding=False), SUPERVISOR).key
         == "guard.refer_needs_finding"
@@ -191,16 +200,23 @@ def test_paused_clocks_block_the_steps_until_resumed() -> None:
 
 def test_the_staff_member_complained_about_never_handles_the_case() -> None:
     """S2.5: not assigned to, investigated or signed off by that staff member."""
-    subject = Actor(7, Role.HANDLER)
-    case = facts(status=Status.INVESTIGATING, subject_staff_id=7)
-    for action in (Action.ADD_NOTE, Action.RECORD_FINDING, Action.PLAN, Action.REFER):
+    subject = Actor(7, Role.SUPERVISOR)
+    for action in CASE_ACTIONS:
+        start = next(iter(TRANSITIONS[action][0]))
+        case = facts(status=start, subject_staff_id=7, paused=action is Action.RESUME)
         found = refusal(action, case, subject)
-        assert found is not None and found.key == "guard.subject_staff"
+        if action in (Action.APPEND, Action.CHASE):  # recording the owner's words at the desk
+            assert found is None
+        else:
+            assert found is not None and found.key == "guard.subject_staff", action
+    case = facts(status=Status.INVESTIGATING, subject_staff_id=7)
     assert refusal(Action.ADD_NOTE, case, Actor(8, Role.HANDLER)) is None
     assert assignee_refusal(case, 7, Role.HANDLER, True).key == "guard.assign_subject_staff"  # type: ignore[union-attr]
     assert assignee_refusal(case, 8, Role.HANDLER, True) is None
     assert assignee_refusal(case, 8, Role.DESK, True).key == "guard.assign_role"  # type: ignore[union-attr]
     assert assignee_refusal(case, 8, Role.HANDLER, False).key == "guard.assign_inactive"  # type: ignore[union-attr]
+    assert responsible_refusal(case, 7).key == "guard.responsible_subject_staff"  # type: ignore[union-attr]
+    assert responsible_refusal(case, 8) is None and responsible_refusal(case, None) is None
 
 
 def test_available_lists_every_action_of_the_role_with_the_reason() -> None:

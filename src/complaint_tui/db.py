@@ -194,7 +194,10 @@ def check(store: Store, years: list[int]) -> CheckReport:
             problems.extend(f"foreign key: {tuple(r)}" for r in fk)
         else:
             conn.execute(text("SELECT 1"))
-        result = conn.execute(text("SELECT sha256, data FROM evidence_blob"))
+        # Files one at a time: the store may hold gigabytes of photos and videos.
+        result = conn.execution_options(stream_results=True, yield_per=20).execute(
+            text("SELECT sha256, data FROM evidence_blob")
+        )
         for sha, data in result:
             if hashlib.sha256(bytes(data)).hexdigest() != sha:
                 mismatches.append(sha)

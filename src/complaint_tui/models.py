@@ -307,6 +307,10 @@ class StepClock(SQLModel, table=True):
     due_at: dt.datetime = _ts()
     done_at: dt.datetime | None = _ts(nullable=True, default=None)
     paused_seconds: int = 0
+    # "m", "h" or "wd": the unit of the limit that set ``due_at``, so a pause moves it the same way.
+    limit_unit: str | None = Field(default=None, sa_type=String(4), nullable=True)
+    # Set when the case left this cycle with the step undone (reopened, merged, withdrawn, forced).
+    cancelled_at: dt.datetime | None = _ts(nullable=True, default=None)
 
 
 class EvidenceBlob(SQLModel, table=True):

@@ -138,11 +138,12 @@ class Policy:
         return list(self.urgencies).index(code)
 
     def limits_for(self, step: Step, urgency: str, category: str, channel: str) -> list[Limit]:
-        """Every limit that applies to ``step``; the earliest resulting due time wins."""
-        found = [self.limits[urgency][step]]
-        extra = self.category_limits.get(category, {}).get(step)
-        if extra:
-            found.append(extra)
+        """The limits that apply to ``step``; the earliest resulting due time wins.
+
+        A category's own limit for a step replaces the urgency's (it may be longer: a neighbour
+        dispute takes longer to settle); a channel's promised first response still applies.
+        """
+        found = [self.category_limits.get(category, {}).get(step) or self.limits[urgency][step]]
         chan = self.channels.get(channel)
         if step is Step.FIRST_RESPONSE and chan and chan.first_response:
             found.append(chan.first_response)
@@ -158,7 +159,29 @@ class Policy:
 
     def due(self, step: Step, start: dt.datetime, urgency: str, category: str, channel: str) -> dt.datetime:
         """When ``step`` is due for a case whose clock for it starts at ``start``."""
-        return min(self.add_limit(start, lim) for lim in self.limits_for(step, urgency, category, channel))
+        return self.due_and_limit(step, start, urgency, category, channel)[0]
+
+    def due_and_limit(
+        self, step: Step, start: dt.datetime, urgency: str, category: str, channel: str
+    ) -> tuple[dt.datetime, Limit]:
+        """The due time and the limit that set it."""
+        return min(
+            ((self.add_limit(start, lim), lim) for lim in self.limits_for(step, urgency, category, channel)),
+            key=lambda pair: pair[0],
+        )
+
+    def extend_for_pause(
+        self, due: dt.datetime, unit: str | None, paused: dt.datetime, resumed: dt.datetime
+    ) -> dt.datetime:
+        """``due`` moved on by a pause: by the clock time for hour limits; for working-day limits by
+        the whole working days the pause took (those strictly between the pause's day and the
+        resume's day), keeping the time of day."""
+        if unit != "wd":
+            return due + max(resumed - paused, dt.timedelta(0))
+        first, last = paused.astimezone(self.zone).date(), resumed.astimezone(self.zone).date()
+        between = (first + dt.timedelta(days=n) for n in range(1, (last - first).days))
+        lost = sum(1 for day in between if self.calendar.is_working_day(day))
+        return self.calendar.add_working_days(due.astimezone(self.zone), lost).astimezone(dt.UTC)
 
     def label(self, kind: str, code: str | None, lang: str) -> str:
         """The name of a configured code (``kind`` is channels, categories, urgencies, ...)."""

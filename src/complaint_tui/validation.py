@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -40,7 +41,8 @@ def normalise_phone(raw: str) -> str:
     Accepts spaces, dashes, dots, brackets and a +86 / 0086 country prefix:
     ``+86 138-1234-5678`` → ``13812345678``; ``(021) 6234 5678`` → ``021-62345678``.
     """
-    text = raw.strip()
+    # Chinese input methods type full-width digits and signs (１３８, ＋, －): fold them to ASCII.
+    text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         raise RuleBroken("required")
     digits = re.sub(r"[\s\-\.()（）]", "", text)
@@ -50,7 +52,7 @@ def normalise_phone(raw: str) -> str:
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    if not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit():
         raise RuleBroken("phone")
     if _MOBILE.match(digits):
         return digits

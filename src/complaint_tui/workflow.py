@@ -137,21 +137,9 @@ _STEP_ACTIONS = frozenset(
         Action.CLOSE,
     }
 )
-# Actions the staff member a complaint is about must never take on it (S2.5).
-_NOT_BY_SUBJECT = frozenset(
-    {
-        Action.ADD_NOTE,
-        Action.RECORD_FINDING,
-        Action.PLAN,
-        Action.REFER,
-        Action.RESOLVE,
-        Action.ASSIGN,
-        Action.GIVE_FEEDBACK,
-        Action.LOG_RETURN_VISIT,
-        Action.CLOSE,
-        Action.FORCE_CLOSE,
-    }
-)
+# The staff member a complaint is about must never act on it (S2.5). Only recording what the
+# owner says when they call again (an appended complaint, a chase) is left to whoever answers.
+_NOT_BY_SUBJECT = frozenset(Action) - {Action.INTAKE, Action.APPEND, Action.CHASE}
 
 
 @dataclass(frozen=True)
@@ -246,9 +234,17 @@ def _plan_guard(facts: CaseFacts) -> Refusal | None:
     return None
 
 
+# Responsibilities that put a case out of the company's scope (S3.2).
+OUT_OF_SCOPE = frozenset({"none", "third_party", "owner"})
+
+
 def _refer_guard(facts: CaseFacts) -> Refusal | None:
     if not facts.has_finding:
         return Refusal("guard.refer_needs_finding")
+    if facts.finding_valid is not False and facts.finding_responsibility not in OUT_OF_SCOPE:
+        return Refusal("guard.refer_needs_out_of_scope")
+    if facts.open_tasks:
+        return Refusal("guard.refer_open_tasks", {"count": str(facts.open_tasks)})
     return None
 
 
@@ -320,6 +316,13 @@ def visit_refusal(
         return Refusal("guard.visit_explained_when_satisfied")
     if rejects_decision and not recourse.strip():
         return Refusal("guard.visit_needs_recourse")
+    return None
+
+
+def responsible_refusal(facts: CaseFacts, staff_id: int | None) -> Refusal | None:
+    """A plan's responsible person or a task's assignee is never the staff member complained about."""
+    if staff_id is not None and facts.subject_staff_id is not None and staff_id == facts.subject_staff_id:
+        return Refusal("guard.responsible_subject_staff")
     return None
 
 

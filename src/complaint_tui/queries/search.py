@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, Integer, column, text
+from sqlalchemy import ColumnElement, Integer, column, false, text
 from sqlmodel import col
 
 from complaint_tui.models import Case
@@ -19,16 +19,18 @@ def search_condition(dialect: str, query: str) -> ColumnElement[bool] | None:
     if not q:
         return None
     if CASE_NUMBER.match(q):
-        return col(Case.number) == q.upper()
+        # Numbers are read out over the phone without their zeros: TS20261201-7 is ...-0007.
+        head, seq = q.upper().rsplit("-", 1)
+        return col(Case.number) == f"{head}-{int(seq):04d}"
     if dialect == "sqlite":
         expr = fts5_query(q)
-        if expr is None:
-            return None
+        if expr is None:  # only signs typed (", *, -): nothing can match them
+            return false()
         sub = text("SELECT rowid FROM case_search WHERE case_search MATCH :fts").bindparams(fts=expr)
     else:
         expr = tsquery(q)
         if expr is None:
-            return None
+            return false()
         sub = text(
             "SELECT case_id FROM case_search WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', :tsq)"
         ).bindparams(tsq=expr)

@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal_column, select
+from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal, literal_column, select
 from sqlmodel import col
 
 from complaint_tui.db import Store
-from complaint_tui.models import Case, Finding, ReturnVisit, Room, StepClock, utcnow
+from complaint_tui.models import Case, Finding, ReturnVisit, Room, StepClock, UTCDateTime, utcnow
 from complaint_tui.policy import Step
 
 
@@ -116,9 +116,16 @@ def statistics(
 
         done = col(StepClock.done_at).is_not(None)
         on_time_expr = case((and_(done, col(StepClock.done_at) <= col(StepClock.due_at)), 1), else_=0)
-        open_clock = and_(col(StepClock.done_at).is_(None), col(Case.is_open).is_(True))
-        overdue_expr = case((and_(open_clock, col(StepClock.due_at) < now), 1), else_=0)
-        in_time_expr = case((and_(open_clock, col(StepClock.due_at) >= now), 1), else_=0)
+        # Only the clocks of the case's current cycle still run; a paused one is judged at its pause.
+        open_clock = and_(
+            col(StepClock.done_at).is_(None),
+            col(StepClock.cancelled_at).is_(None),
+            col(StepClock.cycle) == col(Case.cycle),
+            col(Case.is_open).is_(True),
+        )
+        moment = func.coalesce(col(Case.paused_at), literal(now, UTCDateTime()))
+        overdue_expr = case((and_(open_clock, col(StepClock.due_at) < moment), 1), else_=0)
+        in_time_expr = case((and_(open_clock, col(StepClock.due_at) >= moment), 1), else_=0)
         clock_rows = s.execute(
             select(
                 col(Case.department),
@@ -157,8 +164,12 @@ def statistics(
             .join(Case, col(Case.id) == col(ReturnVisit.case_id))
             .where(where)
         ).scalar_one()
+        # Of the cases visited, those reopened since (by a dissatisfied visit or a supervisor): the
+        # numerator is a part of the denominator, so the rate never passes 100%.
         reopened = s.execute(
-            select(func.count()).select_from(Case).where(where, col(Case.reopen_count) > 0)
+            select(func.count(func.distinct(col(ReturnVisit.case_id))))
+            .join(Case, col(Case.id) == col(ReturnVisit.case_id))
+            .where(where, col(Case.reopen_count) > 0)
         ).scalar_one()
 
         day = _local_day(store, col(Case.received_at))

@@ -25,6 +25,7 @@ from complaint_tui.models import (
     OPEN_STATUSES,
     AuditEvent,
     Case,
+    CasePause,
     DepartmentTask,
     Finding,
     InvestigationNote,
@@ -210,10 +211,39 @@ def audit(
 
 def start_clock(session: Session, store: Store, case: Case, step: Step, start: dt.datetime) -> StepClock:
     assert case.id is not None
-    due = store.policy.due(step, start, case.urgency, case.category, case.channel)
-    clock = StepClock(case_id=case.id, cycle=case.cycle, step=step.value, started_at=start, due_at=due)
+    due, limit = store.policy.due_and_limit(step, start, case.urgency, case.category, case.channel)
+    clock = StepClock(
+        case_id=case.id, cycle=case.cycle, step=step.value, started_at=start, due_at=due, limit_unit=limit.unit
+    )
     session.add(clock)
     return clock
+
+
+def cancel_open_clocks(session: Session, case: Case, at: dt.datetime) -> None:
+    """The case leaves its current cycle: steps not done will never be, and must not count as late."""
+    session.execute(
+        update(StepClock)
+        .where(
+            col(StepClock.case_id) == case.id,
+            col(StepClock.cycle) == case.cycle,
+            col(StepClock.done_at).is_(None),
+            col(StepClock.cancelled_at).is_(None),
+        )
+        .values(cancelled_at=at)
+    )
+
+
+def end_pause(session: Session, case: Case, operator: Operator, at: dt.datetime) -> None:
+    """Close the open pause, if any, without moving any clock (the case is leaving its cycle)."""
+    if case.paused_at is None:
+        return
+    session.execute(
+        update(CasePause)
+        .where(col(CasePause.case_id) == case.id, col(CasePause.resumed_at).is_(None))
+        .values(resumed_at=at, resumed_by_id=operator.id)
+    )
+    case.paused_at = None
+    case.pause_reason = None
 
 
 def finish_clock(session: Session, case: Case, step: Step, at: dt.datetime) -> None:
@@ -224,6 +254,7 @@ def finish_clock(session: Session, case: Case, step: Step, at: dt.datetime) -> N
             col(StepClock.cycle) == case.cycle,
             col(StepClock.step) == step.value,
             col(StepClock.done_at).is_(None),
+            col(StepClock.cancelled_at).is_(None),
         )
         .values(done_at=at)
     )
@@ -241,12 +272,17 @@ def refresh_queue_keys(session: Session, case: Case) -> None:
                 StepClock.case_id == case.id,
                 StepClock.cycle == case.cycle,
                 col(StepClock.done_at).is_(None),
+                col(StepClock.cancelled_at).is_(None),
             )
             .order_by(col(StepClock.due_at))
         ).first()
     case.next_step = clock.step if clock else None
     case.next_due_at = clock.due_at if clock else None
-    case.queue_due_at = clock.due_at if clock and case.paused_at is None else NO_DUE
+    # A paused clock stands still: the case sorts after the running ones, unless it was already late
+    # when it was paused, which keeps it overdue (the queue, its overdue section and the statistics
+    # all follow this one rule).
+    running_or_late = clock is not None and (case.paused_at is None or clock.due_at < case.paused_at)
+    case.queue_due_at = clock.due_at if clock is not None and running_or_late else NO_DUE
 
 
 def bump(case: Case, now: dt.datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from complaint_tui.db import Store
 from complaint_tui.errors import NotFound, StepRefused
@@ -126,11 +126,14 @@ def resume(store: Store, operator: Operator, case_id: int, version: int, now: dt
                 StepClock.case_id == step.case_id,
                 StepClock.cycle == step.case.cycle,
                 col(StepClock.done_at).is_(None),
+                col(StepClock.cancelled_at).is_(None),
             )
         ).all()
         for clock in clocks:
-            clock.due_at = clock.due_at + gap
-            clock.paused_seconds += int(gap.total_seconds())
+            # A clock started during the pause (none should, but be safe) only lost what came after it.
+            since = max(paused_at, clock.started_at)
+            clock.due_at = store.policy.extend_for_pause(clock.due_at, clock.limit_unit, since, step.now)
+            clock.paused_seconds += int(max(step.now - since, dt.timedelta(0)).total_seconds())
         pause_row = step.session.exec(
             select(CasePause).where(CasePause.case_id == step.case_id, col(CasePause.resumed_at).is_(None))
         ).first()
@@ -159,14 +162,11 @@ def withdraw(
     return done(step)
 
 
-def _lock_target(store: Store, step_session: object, number: str) -> Case:
-    from sqlmodel import Session
-
-    assert isinstance(step_session, Session)
+def _lock_target(store: Store, session: Session, number: str) -> Case:
     stmt = select(Case).where(Case.number == number.strip())
     if store.dialect == "postgresql":
         stmt = stmt.with_for_update()
-    target = step_session.exec(stmt).first()
+    target = session.exec(stmt).first()
     if target is None:
         raise NotFound("error.case_not_found", case=number)
     return target
@@ -208,7 +208,25 @@ def merge(
 def unmerge(store: Store, operator: Operator, case_id: int, version: int, now: dt.datetime | None = None) -> CaseChange:
     """Undo a merge: the case gets back the status it had, and its clocks run again."""
     with case_step(store, operator, case_id, version, Action.UNMERGE, now) as step:
-        target = step.session.get(Case, step.case.merged_into_id) if step.case.merged_into_id else None
+        target = None
+        if step.case.merged_into_id is not None:
+            stmt = select(Case).where(Case.id == step.case.merged_into_id)
+            if store.dialect == "postgresql":
+                stmt = stmt.with_for_update()
+            target = step.session.exec(stmt).first()
+        # The clocks stood still while merged: they run again from where they stopped.
+        stopped = step.session.exec(
+            select(StepClock).where(
+                StepClock.case_id == step.case_id,
+                StepClock.cycle == step.case.cycle,
+                col(StepClock.done_at).is_(None),
+                col(StepClock.cancelled_at).is_not(None),
+            )
+        ).all()
+        for clock in stopped:
+            assert clock.cancelled_at is not None
+            clock.due_at = store.policy.extend_for_pause(clock.due_at, clock.limit_unit, clock.cancelled_at, step.now)
+            clock.cancelled_at = None
         step.case.status = step.case.status_before or Status.RECEIVED.value
         step.case.status_before = None
         step.case.merged_into_id = None

@@ -16,7 +16,15 @@ from complaint_tui.models import (
     VisitOutcome,
 )
 from complaint_tui.policy import Step as Clock
-from complaint_tui.services.base import CaseChange, Operator, finish_clock, record_dict, start_clock
+from complaint_tui.services.base import (
+    CaseChange,
+    Operator,
+    cancel_open_clocks,
+    end_pause,
+    finish_clock,
+    record_dict,
+    start_clock,
+)
 from complaint_tui.services.step import Step, case_step, done
 from complaint_tui.validation import FormCheck, one_of, optional_text, required_text, satisfaction
 from complaint_tui.workflow import Action, feedback_refusal, raise_if_refused, visit_refusal
@@ -77,8 +85,13 @@ def _close(step: Step, kind: CloseKind, reason: str | None, operator_id: int) ->
     step.case.closed_by_id = operator_id
 
 
-def _reopen(step: Step, store: Store) -> None:
-    """A new cycle: counted, and the resolution clock restarts from now (S4.2)."""
+def _reopen(step: Step, store: Store, operator: Operator) -> None:
+    """A new cycle: counted, and the resolution clock restarts from now (S4.2).
+
+    Whatever the old cycle left undone is cancelled, and a pause ends: the new cycle starts clean.
+    """
+    end_pause(step.session, step.case, operator, step.now)
+    cancel_open_clocks(step.session, step.case, step.now)
     step.case.status = Status.INVESTIGATING.value
     step.case.reopen_count += 1
     step.case.cycle += 1
@@ -135,7 +148,7 @@ def log_return_visit(
         if chosen == VisitOutcome.CLOSE.value:
             _close(step, CloseKind.SATISFIED, None, operator.id)
         elif chosen == VisitOutcome.REOPEN.value:
-            _reopen(step, store)
+            _reopen(step, store, operator)
         step.details = {"visit": record_dict(row)}
     return done(step)
 
@@ -177,6 +190,6 @@ def reopen(
     text = c.field("reason", required_text, reason)
     c.raise_if_any()
     with case_step(store, operator, case_id, version, Action.REOPEN, now) as step:
-        _reopen(step, store)
+        _reopen(step, store, operator)
         step.details = {"reason": text}
     return done(step)

@@ -25,6 +25,11 @@ from complaint_tui.validation import FormCheck, one_of, optional_text, required_
 from complaint_tui.workflow import Action, assignee_refusal, raise_if_refused
 
 
+def _today(store: Store, now: dt.datetime | None) -> dt.date:
+    """Today in the centre's zone (a photo taken this morning in Shanghai is not "in the future")."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(store.policy.zone).date()
+
+
 def acknowledge(
     store: Store,
     operator: Operator,
@@ -98,7 +103,7 @@ def add_note(
         c.field("party", one_of, party, [p.value for p in Party])
     elif party:
         c.fail("party", "party_only_statement")
-    c.problems.extend(check_evidence(evidence or [], store.policy, dt.date.today()))
+    c.problems.extend(check_evidence(evidence or [], store.policy, _today(store, now)))
     c.raise_if_any()
     with case_step(store, operator, case_id, version, Action.ADD_NOTE, now) as step:
         note = InvestigationNote(
@@ -130,7 +135,7 @@ def add_evidence(
     c = FormCheck()
     if not items:
         c.fail("evidence_file", "required")
-    c.problems.extend(check_evidence(items, store.policy, dt.date.today()))
+    c.problems.extend(check_evidence(items, store.policy, _today(store, now)))
     c.raise_if_any()
     with case_step(store, operator, case_id, version, Action.ADD_EVIDENCE, now) as step:
         for item in items:

@@ -29,7 +29,7 @@ from complaint_tui.services.base import (
 )
 from complaint_tui.services.step import case_step, done
 from complaint_tui.validation import FormCheck, one_of, optional_text, required_text
-from complaint_tui.workflow import Action
+from complaint_tui.workflow import Action, raise_if_refused, responsible_refusal
 
 
 def _future(c: FormCheck, name: str, value: dt.datetime, now: dt.datetime) -> None:
@@ -65,6 +65,7 @@ def plan(
         c.fail("responsible_name", "required")
     c.raise_if_any()
     with case_step(store, operator, case_id, version, Action.PLAN, moment) as step:
+        raise_if_refused(responsible_refusal(step.facts, responsible_id))
         if responsible_id is not None:
             person = get_staff(step.session, responsible_id)
             name = name or person.name
@@ -142,6 +143,7 @@ def add_task(
     _future(c, "task_due", due_at, moment)
     c.raise_if_any()
     with case_step(store, operator, case_id, version, Action.ADD_TASK, moment) as step:
+        raise_if_refused(responsible_refusal(step.facts, assignee_id))
         if assignee_id is not None:
             get_staff(step.session, assignee_id)
         row = DepartmentTask(

@@ -11,14 +11,16 @@ from typing import Any
 from sqlmodel import Session
 
 from complaint_tui.db import Store
-from complaint_tui.models import Case, Status, utcnow
+from complaint_tui.models import FINAL_STATUSES, Case, Status, utcnow
 from complaint_tui.services.base import (
     CaseChange,
     Operator,
     audit,
     bump,
+    cancel_open_clocks,
     change,
     check_step,
+    end_pause,
     lock_case,
     refresh_queue_keys,
     snapshot,
@@ -91,6 +93,10 @@ def case_step(
             case.status = target.value
         if Status(case.status) is Status.CLOSED and case.closed_at is None:
             case.closed_at, case.closed_by_id = step.now, operator.id
+        if Status(case.status) in FINAL_STATUSES and Status(before["status"]) not in FINAL_STATUSES:
+            # Leaving for good (closed, withdrawn, merged): no pause stays open, no clock runs on.
+            end_pause(session, case, operator, step.now)
+            cancel_open_clocks(session, case, step.now)
         bump(case, step.now)
         refresh_queue_keys(session, case)
         after = snapshot(case, STATE_FIELDS)
