@@ -274,7 +274,7 @@ def refresh_queue_keys(session: Session, case: Case) -> None:
                 col(StepClock.done_at).is_(None),
                 col(StepClock.cancelled_at).is_(None),
             )
-            .order_by(col(StepClock.due_at))
+            .order_by(col(StepClock.due_at), col(StepClock.id))  # the same next step on every database
         ).first()
     case.next_step = clock.step if clock else None
     case.next_due_at = clock.due_at if clock else None

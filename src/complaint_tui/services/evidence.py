@@ -80,11 +80,16 @@ def check_evidence(items: list[EvidenceInput], policy: Policy, today: dt.date) -
 
 
 def store_evidence(
-    session: Session, case_id: int, staff_id: int, item: EvidenceInput, note_id: int | None = None
+    session: Session,
+    case_id: int,
+    staff_id: int,
+    item: EvidenceInput,
+    note_id: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Evidence:
     sha = hashlib.sha256(item.data).hexdigest()
     if session.get(EvidenceBlob, sha) is None:
-        session.add(EvidenceBlob(sha256=sha, size=len(item.data), data=item.data, created_at=utcnow()))
+        session.add(EvidenceBlob(sha256=sha, size=len(item.data), data=item.data, created_at=at or utcnow()))
         session.flush()
     row = Evidence(
         case_id=case_id,
@@ -97,7 +102,7 @@ def store_evidence(
         size=len(item.data),
         note=item.note.strip(),
         added_by_id=staff_id,
-        added_at=utcnow(),
+        added_at=at or utcnow(),
     )
     session.add(row)
     return row

@@ -292,7 +292,7 @@ def write_intake(
     first = start_clock(session, store, case, Step.FIRST_RESPONSE, clean.received_at)
     resolution = start_clock(session, store, case, Step.RESOLUTION, clean.received_at)
     for item in form.evidence:
-        store_evidence(session, case.id, operator.id, item)
+        store_evidence(session, case.id, operator.id, item, at=now)
     receipt_text = t(
         "receipt.text",
         None,

@@ -119,7 +119,7 @@ def add_note(
         step.session.add(note)
         step.session.flush()
         for item in evidence or []:
-            store_evidence(step.session, step.case_id, operator.id, item, note.id)
+            store_evidence(step.session, step.case_id, operator.id, item, note.id, at=step.now)
         step.details = {"note": record_dict(note), "evidence": [e.filename for e in evidence or []]}
     return done(step)
 
@@ -139,7 +139,7 @@ def add_evidence(
     c.raise_if_any()
     with case_step(store, operator, case_id, version, Action.ADD_EVIDENCE, now) as step:
         for item in items:
-            store_evidence(step.session, step.case_id, operator.id, item)
+            store_evidence(step.session, step.case_id, operator.id, item, at=step.now)
         step.details = {"evidence": [{"filename": i.filename, "kind": i.kind, "source": i.source} for i in items]}
     return done(step)
 
