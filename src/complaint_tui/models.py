@@ -214,6 +214,7 @@ class Room(SQLModel, table=True):
 class Case(SQLModel, table=True):
     __tablename__ = "complaint_case"
     __table_args__ = (
+        Index("ix_case_due", "queue_due_at", "id"),
         Index("ix_case_open_due", "is_open", "queue_due_at", "id"),
         Index("ix_case_status_due", "status", "queue_due_at", "id"),
         Index("ix_case_received", "received_at", "id"),
