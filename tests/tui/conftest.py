@@ -6,11 +6,11 @@ clock so due times and "time left" are stable, and polling off unless a test wan
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import inspect
 import io
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,17 +23,6 @@ from complaint_tui.db import Store
 from complaint_tui.i18n import set_language
 from complaint_tui.services import IntakeForm, IntakeReceipt, Operator, add_staff, intake, sign_in
 from complaint_tui.settings import Settings
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run ``async def`` tests in a fresh event loop (the project has no asyncio plugin)."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    wanted = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in wanted}))
-    return True
-
 
 # A Monday morning in the centre's zone (10:00 Asia/Shanghai): the clocks of every test.
 NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
@@ -58,9 +47,28 @@ def staff(sqlite_store: Store) -> Staff:
     return Staff(sqlite_store)
 
 
-def make_app(store: Store, lang: str = "en", operator: str | None = "wang", now: dt.datetime = NOW) -> DeskApp:
+def make_app(
+    store: Store,
+    lang: str = "en",
+    operator: str | None = "wang",
+    now: dt.datetime = NOW,
+    poll_seconds: float | None = None,
+) -> DeskApp:
+    """The app as ``run_app`` builds it, at a fixed time; no polling unless ``poll_seconds``."""
     settings = Settings(db_url=store.url_for_display(), lang=lang, operator_login=operator)
-    return DeskApp(settings, store, clock=lambda: now, poll_seconds=None)
+    return DeskApp(settings, store, clock=lambda: now, poll_seconds=poll_seconds)
+
+
+@contextmanager
+def other_desk(store: Store) -> Iterator[Store]:
+    """A second store on the same database file, with its own engine: another desk's connections."""
+    from complaint_tui.db import make_engine
+
+    second = Store(make_engine(store.engine.url.render_as_string(hide_password=False)), store.policy)
+    try:
+        yield second
+    finally:
+        second.engine.dispose()
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -77,6 +85,15 @@ async def settle(pilot: Pilot[None]) -> None:
             await pilot.pause()
             if not any(w.is_running for w in app.workers):
                 return
+
+
+async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run, pressing nothing, until ``condition()`` holds (or fail after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {getattr(condition, '__name__', condition)}")
+        await pilot.pause(0.05)
 
 
 class Keys:
@@ -114,8 +131,8 @@ def shown(app: DeskApp, selector: str) -> str:
     return console.export_text()
 
 
-def file_intake(store: Store, operator: Operator, **changes: object) -> IntakeReceipt:
-    """A complaint recorded through the service (for tests that start from an existing case)."""
+def intake_form(**changes: object) -> IntakeForm:
+    """A typical phone complaint, with ``changes``."""
     fields: dict[str, object] = {
         "channel": "hotline",
         "owner_name": "张伟",
@@ -133,7 +150,12 @@ def file_intake(store: Store, operator: Operator, **changes: object) -> IntakeRe
         "received_at": NOW - dt.timedelta(hours=1),
     }
     fields.update(changes)
-    return intake(store, operator, IntakeForm(**fields), now=NOW)  # type: ignore[arg-type]
+    return IntakeForm(**fields)  # type: ignore[arg-type]
+
+
+def file_intake(store: Store, operator: Operator, **changes: object) -> IntakeReceipt:
+    """A complaint recorded through the service (for tests that start from an existing case)."""
+    return intake(store, operator, intake_form(**changes), now=NOW)
 
 
 @pytest.fixture(autouse=True)
