@@ -41,7 +41,7 @@ class DeskCommands(Provider):
                     out.append((t(f"tui.palette.mode_{mode}", lang), partial(app.action_desk_mode, mode), ""))
             for section in sections_for(app.operator.role):
                 label = t("tui.palette.section", lang, name=t(f"tui.section.{section.code}", lang))
-                out.append((label, partial(app.open_queue, section.filter), ""))
+                out.append((label, partial(app.open_queue, section=section.code), ""))
         out.append((t("tui.palette.help", lang), app.action_help, ""))
         out.append((t("tui.palette.quit", lang), app.exit, ""))
         return out

@@ -1,6 +1,6 @@
-"""SVG snapshots of the desk's screens (issue 3, item 11): sign-in, queue, intake, each case tab
-and the dashboard, in zh and en, at an 80x24-class and a large terminal. Time is fixed, the
-input cursor does not blink, so a change in a snapshot is a change in the screen.
+"""SVG snapshots of the desk's screens (issue 3, item 11): sign-in, queue, intake, each case tab,
+the dashboard and the help screen, in zh and en, at an 80x24-class and a large terminal. Time is
+fixed, the input cursor does not blink, so a change in a snapshot is a change in the screen.
 
 Update the baselines with ``--snapshot-update`` after looking at the report.
 """
@@ -19,7 +19,7 @@ from tests.tui.conftest import Staff, make_app, seed_centre, settle
 
 SIZES = {"small": (100, 30), "large": (150, 45)}
 CASE_TABS = ("overview", "investigation", "resolution", "feedback", "history")
-SCREENS = ("signin", "queue", "intake", *(f"case-{tab}" for tab in CASE_TABS), "dashboard")
+SCREENS = ("signin", "queue", "intake", *(f"case-{tab}" for tab in CASE_TABS), "dashboard", "help")
 
 
 def steps(screen: str, ids: dict[str, int]) -> Callable[[Pilot[None]], Any]:
@@ -34,6 +34,10 @@ def steps(screen: str, ids: dict[str, int]) -> Callable[[Pilot[None]], Any]:
             await pilot.press(str(CASE_TABS.index(screen.removeprefix("case-")) + 1))
         elif screen == "dashboard":
             await pilot.press("f4")
+        elif screen == "help":  # the keys of the case screen: the longest list, some dimmed
+            app.open_case(ids["visited"])
+            await settle(pilot)
+            await pilot.press("f1")
         await settle(pilot)
         for box in app.screen.query(Input):
             box.cursor_blink = False

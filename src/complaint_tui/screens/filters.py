@@ -19,6 +19,8 @@ SWITCHES = ("overdue", "unassigned", "reopened", "mine", "open_only")
 class FilterScreen(DeskModal[QueueFilter | None]):
     """Returns the chosen filter (ctrl+s), or None (escape)."""
 
+    AUTO_FOCUS = "#filter-statuses"  # the first list, not the dialog's scrolling frame
+
     BINDINGS = [
         Binding("ctrl+s", "apply", "keys.form.apply", id="filter-apply"),
         Binding("ctrl+l", "reset", "keys.form.reset", id="filter-reset"),

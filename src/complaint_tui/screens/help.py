@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from complaint_tui.i18n import catalog
 from complaint_tui.screens.base import DeskModal
 
 # Keys shown by their name rather than the symbol's long form.
@@ -33,12 +34,19 @@ class HelpScreen(DeskModal[None]):
         table.add_column(self.tr("tui.help.does"))
         seen: set[str] = set()
         rows: list[tuple[bool, str, str]] = []
+        words = catalog(self.lang)
         for key, active in self.under.active_bindings.items():
             binding = active.binding
-            if not binding.description or binding.system or binding.description in seen:
+            description = binding.description
+            if binding.id is None and description:
+                # One of Textual's own keys (Tab, a tab row's arrows, copy): its words from our
+                # catalog, so no English shows in the Chinese list; keys we have no words for
+                # (a focused field's editing keys) are left out.
+                description = words.get(f"tui.help.builtin.{binding.action.rpartition('.')[2]}", "")
+            if not description or binding.system or description in seen:
                 continue
-            seen.add(binding.description)
-            rows.append((active.enabled, KEY_NAMES.get(key, key), binding.description))
+            seen.add(description)
+            rows.append((active.enabled, KEY_NAMES.get(key, key), description))
         for enabled, key, does in sorted(rows, key=lambda r: not r[0]):
             table.add_row(key, Text(does, style="" if enabled else "dim"))
         table.add_row("ctrl+p", self.tr("keys.app.palette"))

@@ -10,13 +10,15 @@ with ``n`` and ``b``. The next due step is coloured by the time left; phones are
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from complaint_tui.queries import Cursor, QueueFilter, QueuePage, QueueRow, QueueSort, queue_count, queue_page
@@ -29,6 +31,19 @@ PAGE_SIZE = 100  # FACTS.md: about 0.27 ms a row to add; a page paints in a few 
 COLUMNS = ("number", "due", "status", "category", "urgency", "address", "owner", "handler", "channel", "received")
 SORTS = (QueueSort.URGENT, QueueSort.NEWEST, QueueSort.OLDEST)
 RETIME_SECONDS = 60  # time left moves even when nobody writes
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    """What another screen asks the queue to show: a saved section by its code, or (section
+    ``None``) every case narrowed by ``filter``, as the dashboard's drill-down does."""
+
+    section: str | None = None
+    filter: QueueFilter = QueueFilter()
+
+
+class QueueRequested(Message):
+    """The app left a ``QueueRequest`` for the queue screen to take."""
 
 
 def merge_filters(base: QueueFilter, extra: QueueFilter, search: str) -> QueueFilter:
@@ -74,6 +89,8 @@ class QueueScreen(DeskScreen):
         self.shown: dict[int, tuple[Any, ...]] = {}
         self.request = 0
         self.total: int | None = None
+        self.count_after_page: Callable[[], None] | None = None
+        self.paging: tuple[bool, bool] = (False, False)  # whether next / previous page is possible
         self.loaded_mark = -2
 
     # --- layout ------------------------------------------------------------------------
@@ -103,25 +120,33 @@ class QueueScreen(DeskScreen):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        if self.take_request() or self.loaded_mark != self.desk.change_mark:
-            self.load(reset=self.page_no == 0)
+        if self.take_request():
+            self.load(reset=True)
+        elif self.loaded_mark != self.desk.change_mark:
+            self.load(reset=self.page_no == 0, count=True)
+
+    def on_queue_requested(self, message: QueueRequested) -> None:
+        if self.take_request():
+            self.load(reset=True)
 
     def take_request(self) -> bool:
-        """Show the filter the dashboard asked for, if it asked."""
-        filt = self.desk.queue_request
-        if filt is None:
+        """Show what the dashboard or the palette asked for, if one asked."""
+        request = self.desk.queue_request
+        if request is None:
             return False
         self.desk.queue_request = None
-        all_index = next((i for i, s in enumerate(self.sections) if s.code == "all"), 0)
-        self.section_index = all_index
-        self.extra = filt
-        self.search_text = filt.search
-        self.query_one("#search", Input).value = filt.search
+        codes = [s.code for s in self.sections]
+        code = request.section if request.section in codes else "all"
+        self.section_index = codes.index(code) if code in codes else 0
+        self.sort = self.section.sort
+        self.extra = request.filter
+        self.search_text = request.filter.search
+        self.query_one("#search", Input).value = request.filter.search
         return True
 
     def on_store_changed(self, message: Any) -> None:
         # Another desk wrote: fetch the same page again; only the changed cells are redrawn.
-        self.load(reset=False)
+        self.load(reset=False, count=True)
 
     # --- loading -----------------------------------------------------------------------
 
@@ -132,7 +157,9 @@ class QueueScreen(DeskScreen):
     def current_filter(self) -> QueueFilter:
         return merge_filters(self.section.filter, self.extra, self.search_text)
 
-    def load(self, *, reset: bool) -> None:
+    def load(self, *, reset: bool, count: bool = False) -> None:
+        """Fetch the current page (the first one after ``reset``); count the cases again after
+        a reset, when asked (``count``: the store changed) or when no count is known yet."""
         if reset:
             self.cursors, self.page_no = [None], 0
         self.request += 1
@@ -140,8 +167,13 @@ class QueueScreen(DeskScreen):
         cursor, store, viewer, now = self.cursors[self.page_no], self.desk.store, self.desk.operator, self.desk.now()
         self.loaded_mark = self.desk.change_mark
         self.call_db("page", lambda: (token, queue_page(store, viewer, filt, sort, cursor, PAGE_SIZE, now)))
-        if reset or self.total is None:
-            self.call_db("count", lambda: (token, queue_count(store, viewer, filt, now)))
+        if reset or count or self.total is None:
+            # Counted once the page is shown: the rows come first, and the two queries do not
+            # compete for the database and the interpreter while the screen is being drawn.
+            def count_cases() -> None:
+                self.call_db("count", lambda: (token, queue_count(store, viewer, filt, now)))
+
+            self.count_after_page = count_cases
         self.show_sections()
 
     def got_page(self, result: tuple[int, QueuePage]) -> None:
@@ -151,7 +183,13 @@ class QueueScreen(DeskScreen):
         self.next_cursor = page.next_cursor
         self.apply(page.rows)
         self.show_info()
-        self.refresh_bindings()  # next / previous page may have become possible
+        paging = (self.next_cursor is not None, self.page_no > 0)
+        if paging != self.paging:  # the footer is rebuilt only when next / previous changed
+            self.paging = paging
+            self.refresh_bindings()
+        if self.count_after_page is not None:
+            count_now, self.count_after_page = self.count_after_page, None
+            count_now()
 
     def got_count(self, result: tuple[int, int]) -> None:
         token, total = result
