@@ -3,6 +3,10 @@
 Hot spots by category, building and department; the on-time rate of each step; satisfaction;
 the reopen rate; the weekly trend as a bar chart. Every figure is one ``queries.statistics``
 call (GROUP BYs in the database). Enter on a hot-spot row opens the queue filtered to it.
+
+A warning line says when the working-day calendar of this year or the next is not the official
+schedule (issue 2, item 9): due times counted in working days are then only as good as the
+days the centre added to its policy.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region, Spacing
 from textual.widgets import DataTable, Footer, Header, Static
 
 from complaint_tui.policy import Step
@@ -23,10 +28,17 @@ from complaint_tui.queries import QueueFilter, Statistics, statistics
 from complaint_tui.screens.base import DeskScreen
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.widgets.trend import TrendChart
+from complaint_tui.workcalendar import CalendarGrade
 
 PERIODS: tuple[int | None, ...] = (30, 90, 365, None)  # days back; None: everything
 HOT = ("category", "building", "department")
 HOT_ROWS = 10
+
+
+class HotSpots(VerticalScroll, can_focus=False):
+    """The three hot-spot tables, each as tall as its rows (no scrollbar of its own, whose thumb
+    would stand beside the next section's title); on a short terminal the column scrolls, and
+    follows the cursor of the table in use."""
 
 
 class DashboardScreen(DeskScreen):
@@ -47,13 +59,14 @@ class DashboardScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="dash-title", classes="screen-title")
+        yield Static(id="dash-calendar", classes="warning")
         with Horizontal(id="dash-body"):
-            with Vertical(id="dash-hot"):
+            with HotSpots(id="dash-hot"):
                 for name in HOT:
                     yield Static(self.tr(f"tui.dashboard.by_{name}"), classes="section-title")
                     table: DataTable[Any] = DataTable(id=f"hot-{name}", cursor_type="row", classes="hot")
                     yield table
-            with Vertical(id="dash-rates"):
+            with VerticalScroll(id="dash-rates"):
                 yield Static(id="dash-ontime")
                 yield Static(id="dash-satisfaction")
                 yield Static(self.tr("tui.dashboard.trend"), classes="section-title")
@@ -62,11 +75,7 @@ class DashboardScreen(DeskScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for name in HOT:
-            table = self.query_one(f"#hot-{name}", DataTable)
-            table.add_column(self.tr(f"tui.dashboard.col.{name}"), key="name")
-            table.add_column(self.tr("tui.dashboard.col.cases"), key="count")
-            table.add_column(self.tr("tui.dashboard.col.share"), key="share")
+        self.query_one("#dash-calendar").display = False
         self.load()
         self.query_one("#hot-category").focus()
 
@@ -84,7 +93,20 @@ class DashboardScreen(DeskScreen):
         self.since = now - dt.timedelta(days=days) if days else None
         store, since = self.desk.store, self.since
         self.loaded_mark = self.desk.change_mark
+        this_year = now.astimezone(store.policy.zone).year
         self.call_db("stats", lambda: statistics(store, since=since, now=now))
+        # The calendar library builds a year's table on first use (about 0.1 s): in the worker too.
+        self.call_db("calendar", lambda: store.policy.calendar.grades((this_year, this_year + 1)))
+
+    def got_calendar(self, grades: dict[int, CalendarGrade]) -> None:
+        lines = [
+            self.tr("tui.dashboard.calendar", year=year, grade=self.tr(f"calendar.{grade.value}"))
+            for year, grade in sorted(grades.items())
+            if grade is not CalendarGrade.OFFICIAL
+        ]
+        line = self.query_one("#dash-calendar", Static)
+        line.update("\n".join(lines))
+        line.display = bool(lines)
 
     def period_words(self) -> str:
         days = PERIODS[self.period_index]
@@ -102,7 +124,12 @@ class DashboardScreen(DeskScreen):
         }
         for name, rows in figures.items():
             table = self.query_one(f"#hot-{name}", DataTable)
-            table.clear()  # a dozen rows of counts, rebuilt each time: no cursor worth keeping
+            # A dozen rows of counts, rebuilt each time with their columns, so every column is as wide
+            # as what it holds now (Chinese labels measured with the rows, not left from before).
+            table.clear(columns=True)
+            table.add_column(self.tr(f"tui.dashboard.col.{name}"), key="name")
+            table.add_column(self.tr("tui.dashboard.col.cases"), key="count")
+            table.add_column(self.tr("tui.dashboard.col.share"), key="share")
             for code, (label, n) in sorted(rows.items(), key=lambda kv: -kv[1][1])[:HOT_ROWS]:
                 share = f"{n / s.total:.0%}" if s.total else ""
                 table.add_row(label, f"{n:,}", share, key=code)
@@ -151,6 +178,13 @@ class DashboardScreen(DeskScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # The tables do not scroll themselves (they are as tall as their rows): the column does,
+        # so that the highlighted row and the table's header stay in view.
+        table = event.data_table
+        line = table.virtual_region.y + int(table.show_header) + event.cursor_row
+        self.query_one(HotSpots).scroll_to_region(Region(0, line, 1, 1), spacing=Spacing(2, 0, 0, 0), animate=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
