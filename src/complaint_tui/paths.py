@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
+from platformdirs import user_data_path, user_downloads_path
 
 APP_NAME = "complaint-tui"
 DB_ENV = "COMPLAINT_TUI_DB"
@@ -13,6 +13,13 @@ DB_ENV = "COMPLAINT_TUI_DB"
 
 def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False, ensure_exists=True)
+
+
+def copies_dir() -> Path:
+    """Where a copy of an evidence file goes unless the user types another place: the
+    downloads folder where there is one, else the home folder."""
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else Path.home()
 
 
 def default_db_path() -> Path:

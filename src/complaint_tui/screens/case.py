@@ -9,6 +9,7 @@ verbs the role may never take and disables those the guards refuse now, and the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -65,6 +66,7 @@ class CaseScreen(DeskScreen):
 
     BINDINGS = [
         Binding("escape", "close_case", "keys.case.back", id="case-back"),
+        Binding("E", "save_evidence", "keys.case.save_evidence", id="case-save-evidence"),
         *[Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)],
         *[
             Binding(key, f"verb('{action.value}')", f"action.{action.value}", id=f"verb-{action.value}")
@@ -243,6 +245,7 @@ class CaseScreen(DeskScreen):
     def render_evidence(self, d: CaseDetail) -> RenderableType:
         if not d.evidence:
             return Text(self.tr("tui.case.none"))
+        hint = Text(self.tr("tui.case.evidence_hint"), style="dim")
         table = Table(box=None, padding=(0, 1))
         for column in ("kind", "file", "source", "taken", "by"):
             table.add_column(self.tr(f"tui.case.col.{column}"))
@@ -254,7 +257,7 @@ class CaseScreen(DeskScreen):
                 e.taken_on.isoformat() if e.taken_on else "",
                 e.added_by,
             )
-        return table
+        return Group(table, hint)
 
     def entries(self, items: list[EntryView], prefix: str) -> RenderableType:
         if not items:
@@ -378,6 +381,8 @@ class CaseScreen(DeskScreen):
     # --- actions ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save_evidence":
+            return self.detail is not None and bool(self.detail.evidence)
         if action != "verb":
             return True
         if self.detail is None or not parameters:
@@ -416,6 +421,21 @@ class CaseScreen(DeskScreen):
                 self.load()
 
         self.app.push_screen(form, done)
+
+    def action_save_evidence(self) -> None:
+        """Save a copy of one of the case's evidence files out of the store."""
+        from complaint_tui.paths import copies_dir
+        from complaint_tui.screens.evidence import SaveEvidenceScreen
+
+        d = self.detail
+        if d is None or not d.evidence:
+            return
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                self.say(self.tr("tui.case.copy_saved", file=path.name, path=str(path)))
+
+        self.app.push_screen(SaveEvidenceScreen(d.number, list(d.evidence), copies_dir()), done)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

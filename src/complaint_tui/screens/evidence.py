@@ -1,0 +1,118 @@
+"""Save a copy of a stored evidence file out of the store (DESIGN.md "Evidence": staff open or
+save a copy when they need the file).
+
+The files live in the database by their SHA-256. The dialog picks one of the case's files and a
+path; a thread worker reads the bytes (``services.evidence_bytes``), checks them against their
+hash, and writes a new file, never over an existing one. The dialog returns the path written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Static
+
+from complaint_tui.db import Store
+from complaint_tui.errors import DeskError
+from complaint_tui.queries.case_view import EvidenceView
+from complaint_tui.screens.base import DeskModal
+from complaint_tui.services import evidence_bytes
+from complaint_tui.widgets.choice import ChoiceBar
+from complaint_tui.widgets.fields import FieldBlock
+
+
+def save_copy(store: Store, item: EvidenceView, path: Path) -> Path:
+    """Write the stored bytes of ``item`` to ``path`` (a new file) and return the path.
+
+    Raises:
+        DeskError: the file is gone or changed in the store, ``path`` exists, or writing failed.
+    """
+    data = evidence_bytes(store, item.sha256)
+    if data is None:
+        raise DeskError("tui.evidence.missing", sha=item.sha256[:12])
+    if hashlib.sha256(data).hexdigest() != item.sha256:
+        raise DeskError("tui.evidence.changed", sha=item.sha256[:12])
+    if path.is_dir():
+        path = path / item.filename
+    if not path.parent.is_dir():
+        raise DeskError("tui.evidence.no_folder", folder=str(path.parent))
+    try:
+        with path.open("xb") as out:  # "x": a copy never replaces a file already there
+            out.write(data)
+    except FileExistsError:
+        raise DeskError("tui.evidence.exists", path=str(path)) from None
+    except OSError as error:
+        raise DeskError("tui.evidence.write_failed", path=str(path), reason=error.strerror or str(error)) from None
+    return path
+
+
+class SaveEvidenceScreen(DeskModal[Path | None]):
+    """Choose a file of the case (by its digit) and where its copy goes; ctrl+s saves."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "keys.form.save", id="evidence-save", priority=True),
+        Binding("escape", "cancel", "keys.form.cancel", id="evidence-cancel"),
+    ]
+
+    def __init__(self, number: str, items: list[EvidenceView], folder: Path) -> None:
+        super().__init__()
+        self.number = number
+        self.items = {str(item.id): item for item in items}
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        first = next(iter(self.items.values()))
+        choices = [(code, f"{item.filename} ({item.size:,} B)") for code, item in self.items.items()]
+        with VerticalScroll(classes="dialog"):
+            yield Static(self.tr("tui.evidence.title", number=self.number), classes="dialog-title")
+            yield Static("", id="form-banner")
+            yield FieldBlock(
+                "evidence_file", self.tr("tui.evidence.file"), ChoiceBar(choices, str(first.id), id="copy-file")
+            )
+            yield FieldBlock(
+                "evidence_path", self.tr("tui.evidence.path"), Input(str(self.folder / first.filename), id="copy-path")
+            )
+            yield Footer()
+
+    def on_mount(self) -> None:
+        # One file: nothing to choose, straight to the path.
+        self.query_one("#copy-path" if len(self.items) == 1 else "#copy-file").focus()
+
+    def on_choice_bar_changed(self, event: ChoiceBar.Changed) -> None:
+        # Another file: the same folder, that file's name.
+        item = self.items.get(event.value or "")
+        if item is not None:
+            box = self.query_one("#copy-path", Input)
+            box.value = str(Path(box.value).expanduser().parent / item.filename)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        item = self.items.get(self.query_one("#copy-file", ChoiceBar).value or "")
+        raw = self.query_one("#copy-path", Input).value.strip()
+        if item is None or not raw:
+            return
+        path, store = Path(raw).expanduser(), self.desk.store
+        self.banner(self.tr("tui.evidence.saving"))
+        self.call_db("saved", lambda: save_copy(store, item, path))
+
+    def got_saved(self, path: Path) -> None:
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def banner(self, text: str, error: bool = False) -> None:
+        line = self.query_one("#form-banner", Static)
+        line.update(text)
+        line.set_class(error, "-error")
+
+    def handle_desk_error(self, error: DeskError) -> bool:
+        self.banner(error.message(self.lang), True)
+        return True
