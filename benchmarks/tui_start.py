@@ -52,10 +52,10 @@ app = DeskApp(Settings(db_url=url, lang="zh", operator_login=sys.argv[2]), store
 async def until_queue(pilot):
     while True:
         screen = pilot.app.screen
-        if isinstance(screen, QueueScreen):
-            table = screen.query_one(DataTable)
-            if table.row_count and table.has_focus:
-                break
+        # query(), not query_one(): the screen is current before its widgets are composed.
+        tables = screen.query(DataTable) if isinstance(screen, QueueScreen) else []
+        if tables and tables.first().row_count and tables.first().has_focus:
+            break
         await pilot.pause(0.002)
     print(time.monotonic(), flush=True)
     pilot.app.exit()

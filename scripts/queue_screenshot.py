@@ -36,7 +36,8 @@ async def shoot(lang: str, out: Path) -> None:
     build_demo(store, cases=300, seed=7, now=NOW)
     app = DeskApp(Settings(db_url=url, lang=lang, operator_login="wang"), store, clock=lambda: NOW, poll_seconds=None)
     async with app.run_test(size=(150, 40)) as pilot:
-        while not (isinstance(app.screen, QueueScreen) and app.screen.query_one(DataTable).row_count):
+        # query(), not query_one(): the queue is the current screen before its table is composed.
+        while not (isinstance(app.screen, QueueScreen) and any(t.row_count for t in app.screen.query(DataTable))):
             await pilot.pause(0.05)
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -20,6 +20,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from complaint_tui.commands import DeskCommands
@@ -29,26 +30,49 @@ from complaint_tui.i18n import LANGUAGES, set_language, t
 from complaint_tui.models import Role, utcnow
 from complaint_tui.queries import QueueFilter, case_id_by_number, last_change
 from complaint_tui.screens.base import DeskMixin, translate_bindings
-from complaint_tui.screens.case import CaseScreen
-from complaint_tui.screens.dashboard import DashboardScreen
-from complaint_tui.screens.help import HelpScreen
-from complaint_tui.screens.intake import IntakeScreen
-from complaint_tui.screens.queue import QueueScreen
-from complaint_tui.screens.signin import SignInScreen
-from complaint_tui.services import Operator
+from complaint_tui.screens.queue import QueueRequest, QueueRequested, QueueScreen
+from complaint_tui.services import Operator, needs_pin, sign_in
 from complaint_tui.settings import Settings
 from complaint_tui.workflow import ROLE_ACTIONS, Action
 
 POLL_SECONDS = 3.0
+
+
+# The screens not shown at start are imported when first shown (start-up time, issue 3).
+def _signin() -> Screen[Any]:
+    from complaint_tui.screens.signin import SignInScreen
+
+    return SignInScreen()
+
+
+def _intake() -> Screen[Any]:
+    from complaint_tui.screens.intake import IntakeScreen
+
+    return IntakeScreen()
+
+
+def _dashboard() -> Screen[Any]:
+    from complaint_tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
+def _is_case(screen: Screen[Any]) -> bool:
+    from complaint_tui.screens.case import CaseScreen
+
+    return isinstance(screen, CaseScreen)
+
+
 DESK_MODES: dict[str, Callable[[], Screen[Any]]] = {
     "queue": QueueScreen,
-    "intake": IntakeScreen,
-    "dashboard": DashboardScreen,
+    "intake": _intake,
+    "dashboard": _dashboard,
 }
 
 
 class BlankScreen(Screen[None]):
-    """Shown for the instant in which the desk screens are rebuilt in another language."""
+    """Shown while the app starts (signing in the ``--operator``) and for the instant in which
+    the desk screens are rebuilt in another language."""
 
 
 class StoreChanged(Message):
@@ -64,11 +88,12 @@ class DeskApp(App[None]):
 
     CSS_PATH = "app.tcss"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
-        "signin": SignInScreen,
+        "signin": _signin,
         "blank": BlankScreen,
         **DESK_MODES,
     }
-    DEFAULT_MODE = "signin"
+    # Blank until on_mount knows whether the sign-in screen is needed at all.
+    DEFAULT_MODE = "blank"
     COMMANDS = {DeskCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "keys.app.help", id="help"),
@@ -102,13 +127,36 @@ class DeskApp(App[None]):
         self.clock = clock or utcnow
         self.poll_seconds = poll_seconds
         self.operator: Operator | None = None
+        # ``--operator``: signed in at start; after signing out, nobody is chosen for the next.
+        self.preselect_login = settings.operator_login
         self.change_mark = -1
-        # A filter the dashboard asked the queue to show; the queue takes it when it resumes.
-        self.queue_request: QueueFilter | None = None
+        self.poll_timer: Timer | None = None
+        # What the dashboard or the palette asked the queue to show; the queue takes it.
+        self.queue_request: QueueRequest | None = None
         super().__init__()
         set_language(self.lang)
         translate_bindings(self, self.lang)
         self.title = t("tui.app.title", self.lang)
+
+    def on_mount(self) -> None:
+        login = self.preselect_login
+        if login:
+            self.sign_in_at_start(login)
+        else:
+            self.switch_mode("signin")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="start")
+    def sign_in_at_start(self, login: str) -> None:
+        """``--operator LOGIN`` without a PIN goes straight to the queue: no sign-in screen is
+        built. A PIN, or any problem, leads to the sign-in screen (which preselects LOGIN)."""
+        operator = None if needs_pin(self.store, login) else sign_in(self.store, login)
+        self.call_from_thread(self._started, operator)
+
+    def _started(self, operator: Operator | None) -> None:
+        if operator is None:
+            self.switch_mode("signin")
+        else:
+            self.signed_in(operator)
 
     # --- what every screen asks of the app -------------------------------------------
 
@@ -128,25 +176,30 @@ class DeskApp(App[None]):
         self.operator = operator
         self.sub_title = f"{operator.name} · {t(f'role.{operator.role.value}', self.lang)}"
         self.switch_mode("queue")
-        if self.poll_seconds:
-            self.set_interval(self.poll_seconds, self.poll_changes, name="poll")
+        if self.poll_seconds and self.poll_timer is None:
+            self.poll_timer = self.set_interval(self.poll_seconds, self.poll_changes, name="poll")
 
     def open_case(self, case_id: int) -> None:
         """Show one case: a single pushed screen, replacing a case already shown (no deep stacks)."""
+        from complaint_tui.screens.case import CaseScreen
+
         screen = CaseScreen(case_id)
         if isinstance(self.screen, CaseScreen):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
-    def open_queue(self, filt: QueueFilter) -> None:
-        """Switch to the queue showing ``filt`` (the dashboard's drill-down)."""
-        self.queue_request = filt
+    def open_queue(self, filt: QueueFilter | None = None, *, section: str | None = None) -> None:
+        """Switch to the queue showing a saved ``section`` (the palette) or the cases behind
+        ``filt`` (the dashboard's drill-down). An open case is closed first."""
+        self.queue_request = QueueRequest(section=section, filter=filt or QueueFilter())
         if self.current_mode == "queue":
-            while isinstance(self.screen, CaseScreen):
+            while _is_case(self.screen):
                 self.pop_screen()
-            self.screen.post_message(StoreChanged(self.change_mark))
         self.switch_mode("queue")
+        # The queue's own screen is the bottom of the mode's stack; it takes the request now
+        # (or when it resumes, whichever comes first).
+        self.screen_stack[0].post_message(QueueRequested())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open-number")
     def open_case_number(self, number: str) -> None:
@@ -170,9 +223,12 @@ class DeskApp(App[None]):
                 screen.post_message(StoreChanged(message.mark))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # The app's own workers: opening a case by number, polling. A failed poll is not worth
-        # a message every three seconds; the next one will tell.
+        # The app's own workers: signing in at start, opening a case by number, polling. A
+        # failed poll is not worth a message every three seconds; the next one will tell.
         if event.state is not WorkerState.ERROR or event.worker.group == "poll":
+            return
+        if event.worker.group == "start":
+            self.switch_mode("signin")  # the screen says what is wrong with the login
             return
         error = event.worker.error
         text = error.message(self.lang) if isinstance(error, DeskError) else t("tui.error.unexpected", self.lang)
@@ -205,15 +261,18 @@ class DeskApp(App[None]):
             self.switch_mode(mode)
 
     def action_help(self) -> None:
+        from complaint_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
     async def action_sign_out(self) -> None:
         self.operator = None
+        self.preselect_login = None
         self.sub_title = ""
-        for timer in list(self._timers):
-            if timer.name == "poll":
-                timer.stop()
+        if self.poll_timer is not None:
+            self.poll_timer.stop()
+            self.poll_timer = None
         await self.switch_mode("signin")
         await self._rebuild_modes(tuple(DESK_MODES))
 
@@ -229,6 +288,8 @@ class DeskApp(App[None]):
         if self.operator is not None:
             self.sub_title = f"{self.operator.name} · {t(f'role.{self.operator.role.value}', lang)}"
         current = self.current_mode
+        from complaint_tui.screens.case import CaseScreen
+
         open_cases = [s.case_id for s in self.screen_stack if isinstance(s, CaseScreen)]
         await self.switch_mode("blank")
         await self._rebuild_modes(("signin", *DESK_MODES))

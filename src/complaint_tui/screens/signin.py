@@ -108,7 +108,7 @@ class SignInScreen(DeskScreen):
             options.add_option(Option(f"{row.name}  {row.login} · {role}{lock}", id=row.login))
         options.highlighted = 0
         options.focus()
-        wanted = self.desk.settings.operator_login
+        wanted = self.desk.preselect_login
         match = next((r for r in rows if r.login == wanted), None)
         if match is not None:
             options.highlighted = rows.index(match)
