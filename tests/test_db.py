@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import text
 
 from complaint_tui import services as sv
-from complaint_tui.db import check, current_revision, head_revision, make_engine, open_store
+from complaint_tui.db import HEAD_REVISION, check, current_revision, head_revision, make_engine, open_store
 from complaint_tui.paths import db_url
 from complaint_tui.services.evidence import EvidenceInput
 from tests.conftest import Team
@@ -24,7 +26,19 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path: Path)
 
 def test_opening_a_store_applies_the_migrations(tmp_path: Path) -> None:
     store = open_store(db_url(tmp_path / "new.sqlite3"))
-    assert current_revision(store.engine) == head_revision() is not None
+    assert current_revision(store.engine) == head_revision() == HEAD_REVISION
+
+
+def test_opening_a_current_store_does_not_load_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "current.sqlite3"
+    open_store(db_url(path)).engine.dispose()
+    code = (
+        "import sys\n"
+        "from complaint_tui.db import open_store\n"
+        f"open_store({db_url(path)!r})\n"
+        "sys.exit(1 if 'alembic' in sys.modules else 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_check_notices_a_changed_evidence_file(tmp_path: Path) -> None:
