@@ -221,7 +221,7 @@ def export_cmd(
 ) -> None:
     """Export cases as CSV, JSON Lines or XLSX, streamed in flat memory.
 
-    CSV and XLSX: one row per case, stable codes (columns: docs/batch.md).
+    CSV and XLSX: one row per case, stable codes (columns: the README).
     JSON Lines: one full case document per line. Phones are masked unless
     --include-pii, which is written to the audit trail with --operator.
     Times are in the centre's time zone; cells a spreadsheet would run as a
@@ -279,7 +279,7 @@ def export_cmd(
 
 
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8; layout in docs/batch.md).", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8; layout in the README).", show_default=False)],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and show what would happen; write nothing.")
     ] = False,
@@ -293,7 +293,7 @@ def import_cmd(
     Every row is checked by the intake form's rules. Any broken rule means a
     report (line, column, value, rule) and nothing imported. Rows whose
     source_id is already in the store are skipped: importing twice adds
-    nothing. Layout: docs/batch.md; sample: complaint_tui/data/import_sample.csv.
+    nothing. Layout: the README; sample: complaint_tui/data/import_sample.csv.
 
     Examples:
 
@@ -357,7 +357,7 @@ def report_cmd(
 
     Totals by status, hot spots, on-time rates per step and department,
     satisfaction, reopen rate, causes and the weekly trend: as tables with
-    bars, Markdown for a meeting, or JSON for tools (keys: docs/batch.md).
+    bars, Markdown for a meeting, or JSON for tools (keys: the README).
 
     Examples:
 

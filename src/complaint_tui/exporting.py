@@ -9,7 +9,7 @@ built with one query per child table for the whole chunk, not one per case.
 
 The owner's phone is masked unless the caller asks for it (S6.5; the CLI records that request
 in the audit trail), and a text cell that a spreadsheet would run as a formula gets a leading
-apostrophe. Column codes are stable (``EXPORT_COLUMNS``, documented in docs/batch.md); labels
+apostrophe. Column codes are stable (``EXPORT_COLUMNS``, documented in the README); labels
 in zh or en replace codes and headers on request. Times are shown in the centre's zone.
 
 No Textual here: ``complaint-tui export`` starts fast and runs without a terminal UI.
@@ -102,7 +102,7 @@ class ExportColumn:
 _merged = aliased(Case)
 
 # The CSV / XLSX columns in file order. The names the import reads are the same codes, so an
-# imported row can be checked field by field against its export (docs/batch.md).
+# imported row can be checked field by field against its export (the README).
 EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("number", Kind.TEXT, Case.number),
     ExportColumn("source_id", Kind.TEXT, Case.source_id),

@@ -1,6 +1,6 @@
 """Bulk intake from a CSV file (SPEC S1.4, S6.1): all rows or none.
 
-The layout (docs/batch.md, a sample in ``data/import_sample.csv``) uses the export's column
+The layout (the README, a sample in ``data/import_sample.csv``) uses the export's column
 codes. Every row is checked by the intake form's own rules (``services.intake.check_intake``)
 before anything is written; any broken rule anywhere means a report (line, column, value,
 rule, message) and nothing imported. Otherwise all rows go in one write transaction through

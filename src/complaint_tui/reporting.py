@@ -1,7 +1,7 @@
 """The periodic statistics report (SPEC S4.3, S6.6) as a JSON document, Markdown or rich tables.
 
 ``report_document`` turns ``queries.statistics`` into plain data with stable keys (documented
-in docs/batch.md): totals by status; hot spots by category, building, department or channel,
+in the README): totals by status; hot spots by category, building, department or channel,
 or the weekly trend (``by``); on-time rates per step, overall and per department;
 satisfaction; reopen rate; causes. The Markdown and the terminal tables are both rendered from
 that one document, so the three formats can never disagree. Codes stay codes in JSON; the
@@ -68,7 +68,7 @@ def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
 def report_document(
     stats: Statistics, policy: Policy, by: Breakdown, since: dt.date | None, until: dt.date | None
 ) -> dict[str, Any]:
-    """The report as JSON-ready data (keys in docs/batch.md)."""
+    """The report as JSON-ready data (keys in the README)."""
     groups = {
         Breakdown.CATEGORY: stats.by_category,
         Breakdown.BUILDING: stats.by_building,
