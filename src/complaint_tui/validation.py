@@ -194,3 +194,12 @@ class FormCheck:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InvalidInput(self.problems)
+
+
+def required_field(name: str, raw: str | None, max_len: int = TEXT_MAX) -> str:
+    """One required text field on its own (a reason, say): cleaned, or ``InvalidInput`` naming it."""
+    c = FormCheck()
+    text = c.field(name, required_text, raw, max_len)
+    c.raise_if_any()
+    assert text is not None
+    return text

@@ -21,7 +21,7 @@ from complaint_tui.models import (
 from complaint_tui.services.base import CaseChange, Operator, audit, bump, refresh_queue_keys
 from complaint_tui.services.search_index import reindex_case
 from complaint_tui.services.step import case_step, done
-from complaint_tui.validation import FormCheck, one_of, required_text
+from complaint_tui.validation import FormCheck, one_of, required_field, required_text
 from complaint_tui.workflow import Action
 
 
@@ -98,9 +98,7 @@ def pause(
     now: dt.datetime | None = None,
 ) -> CaseChange:
     """Stop the clocks while waiting on the owner (e.g. no access for an inspection)."""
-    c = FormCheck()
-    text = c.field("reason", required_text, reason)
-    c.raise_if_any()
+    text = required_field("reason", reason)
     with case_step(store, operator, case_id, version, Action.PAUSE, now) as step:
         step.case.paused_at = step.now
         step.case.pause_reason = text
@@ -154,9 +152,7 @@ def withdraw(
     now: dt.datetime | None = None,
 ) -> CaseChange:
     """The owner withdraws the complaint; the reason is kept."""
-    c = FormCheck()
-    text = c.field("reason", required_text, reason)
-    c.raise_if_any()
+    text = required_field("reason", reason)
     with case_step(store, operator, case_id, version, Action.WITHDRAW, now) as step:
         step.case.withdrawn_reason = text
     return done(step)

@@ -26,7 +26,7 @@ from complaint_tui.services.base import (
     start_clock,
 )
 from complaint_tui.services.step import Step, case_step, done
-from complaint_tui.validation import FormCheck, one_of, optional_text, required_text, satisfaction
+from complaint_tui.validation import FormCheck, one_of, optional_text, required_field, required_text, satisfaction
 from complaint_tui.workflow import Action, feedback_refusal, raise_if_refused, visit_refusal
 
 
@@ -169,9 +169,7 @@ def force_close(
     now: dt.datetime | None = None,
 ) -> CaseChange:
     """A supervisor closes without a satisfied visit, with the reason on record."""
-    c = FormCheck()
-    text = c.field("reason", required_text, reason)
-    c.raise_if_any()
+    text = required_field("reason", reason)
     with case_step(store, operator, case_id, version, Action.FORCE_CLOSE, now) as step:
         _close(step, CloseKind.FORCED, text, operator.id)
     return done(step)
@@ -186,9 +184,7 @@ def reopen(
     now: dt.datetime | None = None,
 ) -> CaseChange:
     """A supervisor reopens a closed (or fed-back) case: counted, clocks restarted."""
-    c = FormCheck()
-    text = c.field("reason", required_text, reason)
-    c.raise_if_any()
+    text = required_field("reason", reason)
     with case_step(store, operator, case_id, version, Action.REOPEN, now) as step:
         _reopen(step, store, operator)
         step.details = {"reason": text}
