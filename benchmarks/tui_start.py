@@ -8,8 +8,8 @@ so the figure includes interpreter start and every import. The baseline is a bar
 exits on its first refresh. Medians of ``--runs`` runs; trust the ratio more than the times.
 
 Usage:
-    complaint-tui demo --db /tmp/x.sqlite3 --cases 100000
-    python benchmarks/tui_start.py --db /tmp/x.sqlite3 --operator wang --runs 7
+    complaint-tui demo --db demo.sqlite3 --cases 100000
+    python benchmarks/tui_start.py --db demo.sqlite3 --operator wang --runs 7
 """
 
 from __future__ import annotations
