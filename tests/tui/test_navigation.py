@@ -277,7 +277,10 @@ async def test_another_desks_intake_shows_up_by_itself(sqlite_store: Store, staf
             receipt = intake(second, staff.desk, intake_form(phone="13922223333", room="101"), now=NOW)
             await wait_until(pilot, lambda: receipt.number in queue_numbers(app))
             assert set(queue_numbers(app)) == {first.number, receipt.number}
-            assert t("tui.queue.total", "en", count="2") in shown(app, "#queue-info") != before
+            # The count runs after the page is shown (the page must not wait for it).
+            total = t("tui.queue.total", "en", count="2")
+            await wait_until(pilot, lambda: total in shown(app, "#queue-info"))
+            assert shown(app, "#queue-info") != before
 
             app.open_case(first.case_id)
             await settle(pilot)
