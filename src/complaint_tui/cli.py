@@ -8,6 +8,7 @@ core, so they start fast and run without a terminal UI.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -97,7 +98,12 @@ def desk(
         store = open_store(url, load_policy(policy))
     from complaint_tui.app import run_app
 
-    run_app(Settings(db_url=url, policy_path=policy, lang=chosen, operator_login=operator, demo=demo), store)
+    try:
+        run_app(Settings(db_url=url, policy_path=policy, lang=chosen, operator_login=operator, demo=demo), store)
+    finally:
+        if demo:  # a throwaway store: nothing of it should stay behind on the desk's disk
+            store.engine.dispose()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @db_app.command("upgrade")
