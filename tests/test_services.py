@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +13,7 @@ from sqlmodel import col, func, select
 from complaint_tui import queries as q
 from complaint_tui import services as sv
 from complaint_tui.db import Store, make_engine
-from complaint_tui.errors import EditConflict, InvalidInput, NotFound, RoleRefused, StepRefused
+from complaint_tui.errors import DeskError, EditConflict, InvalidInput, NotFound, RoleRefused, StepRefused
 from complaint_tui.models import AuditEvent, Case, CaseContact, EvidenceBlob, StepClock
 from complaint_tui.policy import Step
 from complaint_tui.services.evidence import EvidenceInput
@@ -670,3 +671,23 @@ def test_the_reopen_rate_and_satisfaction_come_from_the_visits(store: Store, tea
     assert (stats.visited_cases, stats.reopened_cases, stats.reopen_rate) == (2, 1, 0.5)
     assert stats.satisfaction_histogram == {5: 1, 2: 1} and stats.satisfaction_mean == 3.5
     assert stats.by_status == {"closed": 1, "investigating": 1}
+
+
+def test_a_copy_of_evidence_is_saved_out_of_the_store_and_never_over_a_file(
+    store: Store, team: Team, tmp_path: Path
+) -> None:
+    """DESIGN.md Evidence: staff save a copy out of the store when they need the file."""
+    photo = EvidenceInput(kind="photo", source="业主", filename="ceiling.jpg", data=b"\xff\xd8 bytes")
+    r = sv.intake(store, team.desk, intake_form(evidence=[photo]))
+    sha = q.case_detail(store, team.desk, r.case_id).evidence[0].sha256
+    written = sv.save_evidence_copy(store, sha, "ceiling.jpg", tmp_path)
+    assert written == tmp_path / "ceiling.jpg" and written.read_bytes() == photo.data
+    with pytest.raises(DeskError) as err:
+        sv.save_evidence_copy(store, sha, "ceiling.jpg", tmp_path)
+    assert err.value.key == "error.evidence_exists" and written.read_bytes() == photo.data
+    with pytest.raises(DeskError) as err:
+        sv.save_evidence_copy(store, sha, "x.jpg", tmp_path / "no" / "such" / "x.jpg")
+    assert err.value.key == "error.evidence_no_folder"
+    with pytest.raises(DeskError) as err:
+        sv.save_evidence_copy(store, "0" * 64, "x.jpg", tmp_path / "x.jpg")
+    assert err.value.key == "error.evidence_missing" and "已没有" in err.value.message("zh")

@@ -85,7 +85,7 @@ async def test_a_copy_never_overwrites_and_a_folder_takes_the_stored_name(
         await type_path(keys, existing)
         await keys.press("enter")
         assert isinstance(app.screen, SaveEvidenceScreen)  # refused, the dialog stays
-        assert t("tui.evidence.exists", "en", path=str(existing)) in shown(app, "#form-banner")
+        assert t("error.evidence_exists", "en", path=str(existing)) in shown(app, "#form-banner")
         assert existing.read_bytes() == b"someone else's file"
         folder = tmp_path / "out"
         folder.mkdir()
@@ -111,7 +111,7 @@ async def test_a_file_changed_in_the_store_is_not_copied(sqlite_store: Store, st
         await type_path(keys, tmp_path / "leak.jpg")
         await keys.press("ctrl+s")
         sha = hashlib.sha256(PHOTO).hexdigest()[:12]
-        assert t("tui.evidence.changed", "en", sha=sha) in shown(app, "#form-banner")
+        assert t("error.evidence_changed", "en", sha=sha) in shown(app, "#form-banner")
     assert not (tmp_path / "leak.jpg").exists()
 
 

@@ -2,13 +2,12 @@
 save a copy when they need the file).
 
 The files live in the database by their SHA-256. The dialog picks one of the case's files and a
-path; a thread worker reads the bytes (``services.evidence_bytes``), checks them against their
-hash, and writes a new file, never over an existing one. The dialog returns the path written.
+path; a thread worker has ``services.save_evidence_copy`` check the bytes against their hash and
+write a new file, never over an existing one. The dialog returns the path written.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -16,38 +15,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Static
 
-from complaint_tui.db import Store
 from complaint_tui.errors import DeskError
 from complaint_tui.queries.case_view import EvidenceView
 from complaint_tui.screens.base import DeskModal
-from complaint_tui.services import evidence_bytes
+from complaint_tui.services import save_evidence_copy
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock
-
-
-def save_copy(store: Store, item: EvidenceView, path: Path) -> Path:
-    """Write the stored bytes of ``item`` to ``path`` (a new file) and return the path.
-
-    Raises:
-        DeskError: the file is gone or changed in the store, ``path`` exists, or writing failed.
-    """
-    data = evidence_bytes(store, item.sha256)
-    if data is None:
-        raise DeskError("tui.evidence.missing", sha=item.sha256[:12])
-    if hashlib.sha256(data).hexdigest() != item.sha256:
-        raise DeskError("tui.evidence.changed", sha=item.sha256[:12])
-    if path.is_dir():
-        path = path / item.filename
-    if not path.parent.is_dir():
-        raise DeskError("tui.evidence.no_folder", folder=str(path.parent))
-    try:
-        with path.open("xb") as out:  # "x": a copy never replaces a file already there
-            out.write(data)
-    except FileExistsError:
-        raise DeskError("tui.evidence.exists", path=str(path)) from None
-    except OSError as error:
-        raise DeskError("tui.evidence.write_failed", path=str(path), reason=error.strerror or str(error)) from None
-    return path
 
 
 class SaveEvidenceScreen(DeskModal[Path | None]):
@@ -100,7 +73,7 @@ class SaveEvidenceScreen(DeskModal[Path | None]):
             return
         path, store = Path(raw).expanduser(), self.desk.store
         self.banner(self.tr("tui.evidence.saving"))
-        self.call_db("saved", lambda: save_copy(store, item, path))
+        self.call_db("saved", lambda: save_evidence_copy(store, item.sha256, item.filename, path))
 
     def got_saved(self, path: Path) -> None:
         self.dismiss(path)

@@ -18,7 +18,7 @@ from complaint_tui.services.closing import (
     log_return_visit,
     reopen,
 )
-from complaint_tui.services.evidence import EvidenceInput, evidence_bytes
+from complaint_tui.services.evidence import EvidenceInput, evidence_bytes, save_evidence_copy
 from complaint_tui.services.intake import IntakeForm, IntakeReceipt, check_intake, intake
 from complaint_tui.services.investigation import (
     acknowledge,
@@ -62,6 +62,7 @@ __all__ = [
     "check_intake",
     "close",
     "evidence_bytes",
+    "save_evidence_copy",
     "finish_task",
     "follow_up",
     "force_close",

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from complaint_tui.db import Store
-from complaint_tui.errors import FieldProblem, InvalidInput
+from complaint_tui.errors import DeskError, FieldProblem, InvalidInput
 from complaint_tui.models import Evidence, EvidenceBlob, EvidenceKind, utcnow
 from complaint_tui.policy import Policy
 
@@ -113,3 +113,29 @@ def evidence_bytes(store: Store, sha256: str) -> bytes | None:
     with store.read() as session:
         blob = session.get(EvidenceBlob, sha256)
         return bytes(blob.data) if blob else None
+
+
+def save_evidence_copy(store: Store, sha256: str, filename: str, target: Path) -> Path:
+    """Write a stored file out of the store to ``target`` (a folder keeps ``filename``), never over an
+    existing file, after checking the bytes against their hash; return the path written.
+
+    Raises:
+        DeskError: the file is gone or changed in the store, the folder is missing, the path exists,
+            or writing failed.
+    """
+    data = evidence_bytes(store, sha256)
+    if data is None:
+        raise DeskError("error.evidence_missing", sha=sha256[:12])
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise DeskError("error.evidence_changed", sha=sha256[:12])
+    path = target / filename if target.is_dir() else target
+    if not path.parent.is_dir():
+        raise DeskError("error.evidence_no_folder", folder=str(path.parent))
+    try:
+        with path.open("xb") as out:  # "x": a copy never replaces a file already there
+            out.write(data)
+    except FileExistsError:
+        raise DeskError("error.evidence_exists", path=str(path)) from None
+    except OSError as error:
+        raise DeskError("error.evidence_write_failed", path=str(path), reason=error.strerror or str(error)) from None
+    return path
