@@ -43,7 +43,6 @@ from complaint_tui.db import Store
 from complaint_tui.errors import DeskError
 from complaint_tui.i18n import t
 from complaint_tui.models import (
-    NO_DUE,
     OPEN_STATUSES,
     Case,
     CloseKind,
@@ -72,6 +71,7 @@ from complaint_tui.workflow import (
     Refusal,
     assignee_refusal,
     feedback_refusal,
+    queue_due_at,
     refusal,
     target_status,
     visit_refusal,
@@ -1835,7 +1835,7 @@ class _Generator:
         # services.base.refresh_queue_keys
         is_open = case.status in OPEN_STATUSES
         nxt = case.next_clock()
-        queue_due = nxt.due_at if nxt is not None and case.paused_at is None else NO_DUE
+        queue_due = queue_due_at(nxt.due_at if nxt is not None else None, case.paused_at)
         # Every step bumps the version once and audits the new one, in time order (merged_in included).
         case.events.sort(key=lambda e: e[0])
         js = self.writer.js

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from complaint_tui.errors import StepRefused
 from complaint_tui.i18n import Msg
-from complaint_tui.models import FINAL_STATUSES, DemandMet, Party, Role, Status, VisitOutcome
+from complaint_tui.models import FINAL_STATUSES, NO_DUE, DemandMet, Party, Role, Status, VisitOutcome
 from complaint_tui.policy import Policy, Step
 
 
@@ -379,6 +379,20 @@ def step_states(clocks: Iterable[Clock], now: dt.datetime, paused_at: dt.datetim
         else:
             out.append(StepState(c.step, c.due_at, None, c.due_at - moment, None))
     return out
+
+
+def queue_due_at(next_due: dt.datetime | None, paused_at: dt.datetime | None) -> dt.datetime:
+    """The queue's sort key for a case whose next open step is due at ``next_due``.
+
+    A paused clock stands still, so the case sorts after the running ones, unless it was already
+    late when it was paused: then it keeps its due time and stays overdue. The queue, its overdue
+    section and the statistics all follow this one rule.
+    """
+    if next_due is None:
+        return NO_DUE
+    if paused_at is None or next_due < paused_at:
+        return next_due
+    return NO_DUE
 
 
 def next_open(clocks: Iterable[Clock]) -> Clock | None:

@@ -21,7 +21,6 @@ from complaint_tui.db import Store
 from complaint_tui.errors import EditConflict, NotFound, RoleRefused
 from complaint_tui.i18n import Msg
 from complaint_tui.models import (
-    NO_DUE,
     OPEN_STATUSES,
     AuditEvent,
     Case,
@@ -39,7 +38,7 @@ from complaint_tui.models import (
     utcnow,
 )
 from complaint_tui.policy import Step
-from complaint_tui.workflow import ROLE_ACTIONS, Action, Actor, CaseFacts, raise_if_refused, refusal
+from complaint_tui.workflow import ROLE_ACTIONS, Action, Actor, CaseFacts, queue_due_at, raise_if_refused, refusal
 
 
 @dataclass(frozen=True)
@@ -278,11 +277,7 @@ def refresh_queue_keys(session: Session, case: Case) -> None:
         ).first()
     case.next_step = clock.step if clock else None
     case.next_due_at = clock.due_at if clock else None
-    # A paused clock stands still: the case sorts after the running ones, unless it was already late
-    # when it was paused, which keeps it overdue (the queue, its overdue section and the statistics
-    # all follow this one rule).
-    running_or_late = clock is not None and (case.paused_at is None or clock.due_at < case.paused_at)
-    case.queue_due_at = clock.due_at if clock is not None and running_or_late else NO_DUE
+    case.queue_due_at = queue_due_at(case.next_due_at, case.paused_at)
 
 
 def bump(case: Case, now: dt.datetime) -> None:
