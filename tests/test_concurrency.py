@@ -6,16 +6,21 @@ Each desk is a separate process with its own engine, as on the service-centre fl
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from complaint_tui import services as sv
-from complaint_tui.db import Store
+from complaint_tui.db import Store, make_engine
+from complaint_tui.errors import StoreBusy
+from complaint_tui.i18n import t
 from complaint_tui.models import AuditEvent, Case, OwnerUpdate
 from tests.concurrent_desks import edit_cases, take_intakes
-from tests.conftest import Team
+from tests.conftest import Team, new_store_url
 from tests.helpers import intake_form
 
 pytestmark = pytest.mark.slow
@@ -61,3 +66,34 @@ def test_four_desks_editing_the_same_cases_lose_no_update(sqlite_store: Store, t
             case = s.get(Case, cid)
             events = s.exec(select(func.count()).select_from(AuditEvent).where(col(AuditEvent.case_id) == cid)).one()
             assert case is not None and case.version == events  # one version step per saved change
+
+
+def test_a_postgresql_deadlock_between_two_desks_reaches_the_user_as_busy(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Two desks lock the same two cases in opposite order; PostgreSQL breaks the deadlock by
+    failing one of them, which must arrive as StoreBusy ("try again"), never a raw driver error."""
+    store = Store(make_engine(new_store_url("postgresql", tmp_path, request)))
+    team = Team(store)
+    a = sv.intake(store, team.desk, intake_form()).case_id
+    b = sv.intake(store, team.desk, intake_form(phone="13900000009")).case_id
+    both_hold_one = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def desk(first: int, second: int) -> None:
+        try:
+            with store.write() as session:
+                session.execute(text("SELECT id FROM complaint_case WHERE id = :i FOR UPDATE"), {"i": first})
+                both_hold_one.wait(timeout=10)
+                session.execute(text("SELECT id FROM complaint_case WHERE id = :i FOR UPDATE"), {"i": second})
+            outcomes.append("saved")
+        except StoreBusy as busy:
+            outcomes.append(busy.message("en"))
+
+    threads = [threading.Thread(target=desk, args=pair) for pair in ((a, b), (b, a))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    store.engine.dispose()
+    assert sorted(outcomes) == sorted(["saved", t("error.store_busy", "en")])

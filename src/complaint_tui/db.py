@@ -80,8 +80,18 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# PostgreSQL's codes for "another desk holds what you need": deadlock, serialisation failure,
+# lock not available. Retrying the action later is the answer, as for a locked SQLite file.
+_PG_BUSY_CODES = frozenset({"40P01", "40001", "55P03"})
+
+
 def _is_locked(exc: BaseException) -> bool:
-    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+    """Whether the database refused because other desks hold the lock (not a real error)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _PG_BUSY_CODES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig).lower()
 
 
 @dataclass
@@ -101,7 +111,7 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
-            except OperationalError as exc:
+            except DBAPIError as exc:
                 if _is_locked(exc):
                     raise StoreBusy("error.store_busy") from None
                 raise
@@ -114,7 +124,7 @@ class Store:
             try:
                 with session.begin():
                     yield session
-            except OperationalError as exc:
+            except DBAPIError as exc:
                 if _is_locked(exc):
                     raise StoreBusy("error.store_busy") from None
                 raise
