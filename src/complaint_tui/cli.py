@@ -183,7 +183,7 @@ def staff_list(
     store = _store(db, None)
     table = Table(t("cli.col_login"), t("cli.col_name"), t("cli.col_role"), t("cli.col_department"), t("cli.col_pin"))
     for row in list_staff(store, include_inactive=all_):
-        dept = store.policy.label("departments", row.department, _current()) if row.department else ""
+        dept = store.policy.label("departments", row.department, current_language()) if row.department else ""
         table.add_row(row.login, row.name, t(f"role.{row.role.value}"), dept, "✓" if row.has_pin else "")
     out.print(table)
 
@@ -206,10 +206,6 @@ def demo_cmd(
     store = open_store(db_url(str(db)), load_policy(policy))
     summary = build_demo(store, cases=cases, seed=seed, progress=sys.stderr.isatty())
     out.print(t("cli.demo_done", None, cases=summary.cases, path=str(db), seconds=f"{summary.seconds:.1f}"))
-
-
-def _current() -> str:
-    return current_language()
 
 
 from complaint_tui import cli_batch  # noqa: E402 - registers on `app`, defined above

@@ -657,7 +657,6 @@ class _CaseSim:
             finding_responsibility=self.finding[1] if self.finding else None,
             has_plan=self.has_plan,
             open_tasks=self.open_tasks,
-            has_feedback=self.status is Status.FEEDBACK_GIVEN,
             last_visit_satisfied=self.last_visit_satisfied,
         )
 

@@ -20,7 +20,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
 
 import holidays
 
@@ -98,10 +97,3 @@ class WorkCalendar:
 
     def grades(self, years: Iterable[int]) -> dict[int, CalendarGrade]:
         return {y: self.year(y).grade for y in years}
-
-    @cached_property
-    def policy_dates_by_year(self) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for d in self.extra_days_off | self.extra_working_days:
-            counts[d.year] = counts.get(d.year, 0) + 1
-        return counts

@@ -158,7 +158,6 @@ class CaseFacts:
     finding_responsibility: str | None = None
     has_plan: bool = False
     open_tasks: int = 0
-    has_feedback: bool = False
     last_visit_satisfied: bool | None = None
 
 
@@ -399,10 +398,6 @@ def next_open(clocks: Iterable[Clock]) -> Clock | None:
     """The open clock due first: what the queue sorts and colours by."""
     open_ = [c for c in clocks if c.done_at is None]
     return min(open_, key=lambda c: c.due_at) if open_ else None
-
-
-def is_satisfied(satisfaction: int, policy: Policy) -> bool:
-    return satisfaction >= policy.satisfied_min
 
 
 def raise_if_refused(found: Refusal | None) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from complaint_tui.db import Store
-from complaint_tui.models import AuditEvent, Case, Owner, Room, Staff, Status, UTCDateTime, utcnow
+from complaint_tui.models import AuditEvent, Case, Owner, Room, Staff, UTCDateTime, utcnow
 from complaint_tui.queries.search import search_condition
 from complaint_tui.services.base import Operator
 from complaint_tui.validation import mask_phone
@@ -263,6 +263,3 @@ def last_change(store: Store) -> int:
     """The id of the newest audit event: any change by any desk moves it (cheap to poll)."""
     with store.read() as session:
         return int(session.execute(select(func.coalesce(func.max(col(AuditEvent.id)), 0))).scalar_one())
-
-
-OPEN_STATUS_VALUES = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.WITHDRAWN, Status.MERGED))

@@ -147,7 +147,6 @@ def case_facts(session: Session, store: Store, case: Case) -> CaseFacts:
         finding_responsibility=finding.responsibility if finding else None,
         has_plan=bool(has_plan),
         open_tasks=int(open_tasks),
-        has_feedback=case.status == Status.FEEDBACK_GIVEN,
         last_visit_satisfied=(visit.satisfaction >= store.policy.satisfied_min) if visit else None,
     )
 
