@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 from complaint_tui.db import Store, make_engine, upgrade
 from complaint_tui.i18n import set_language
-from complaint_tui.policy import default_policy
+from complaint_tui.policy import default_policy, load_policy
 from complaint_tui.services import Operator, add_staff, sign_in
 from tests.pg_server import PgServer
 
@@ -81,6 +81,17 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(store_url: str) -> Iterator[Store]:
     engine = make_engine(store_url)
     yield Store(engine, default_policy())
+    engine.dispose()
+
+
+ALT_POLICY = Path(__file__).parent / "policies" / "alt_policy.toml"
+
+
+@pytest.fixture
+def alt_store(store_url: str) -> Iterator[Store]:
+    """Like ``store`` (both backends), run under a centre's non-default policy file."""
+    engine = make_engine(store_url)
+    yield Store(engine, load_policy(ALT_POLICY))
     engine.dispose()
 
 
