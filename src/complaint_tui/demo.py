@@ -39,11 +39,13 @@ from sqlalchemy import Connection, TableClause, column, func, insert, select, ta
 from sqlmodel import SQLModel
 
 from complaint_tui import demo_data as data
+from complaint_tui.audit_chain import GENESIS, Event, link
 from complaint_tui.db import Store
 from complaint_tui.errors import DeskError
 from complaint_tui.i18n import t
 from complaint_tui.models import (
     OPEN_STATUSES,
+    AuditHead,
     Case,
     CloseKind,
     ContactKind,
@@ -111,7 +113,18 @@ class _Stop(Exception):
 # Each tuple the generator emits follows these columns; ``_check_columns`` compares them with the
 # models, so a schema change breaks the demo at once instead of shifting values between columns.
 _COLS: dict[str, tuple[str, ...]] = {
-    "staff": ("id", "login", "name", "role", "department", "active", "pin_hash", "created_at"),
+    "staff": (
+        "id",
+        "login",
+        "name",
+        "role",
+        "department",
+        "active",
+        "pin_hash",
+        "created_at",
+        "failed_pins",
+        "locked_at",
+    ),
     "owner": ("id", "name", "phone", "created_at"),
     "room": ("id", "building", "unit", "room"),
     "evidence_blob": ("sha256", "size", "data", "created_at"),
@@ -262,7 +275,7 @@ _COLS: dict[str, tuple[str, ...]] = {
     ),
     "case_contact": ("id", "case_id", "kind", "channel", "content", "by_id", "at"),
     "case_pause": ("id", "case_id", "reason", "paused_at", "paused_by_id", "resumed_at", "resumed_by_id"),
-    "audit_event": ("id", "case_id", "staff_id", "at", "action", "version", "before", "after"),
+    "audit_event": ("id", "case_id", "staff_id", "at", "action", "version", "before", "after", "hash"),
     "case_number_counter": ("day", "last"),
 }
 # Parents before children, so every foreign key points at a row already written.
@@ -402,6 +415,28 @@ class _Writer:
                 tbl = SQLModel.metadata.tables[name]
                 out[name] = int(conn.execute(select(func.coalesce(func.max(tbl.c.id), 0))).scalar_one())
         return out
+
+    def audit_head(self) -> tuple[int, str, int]:
+        """The audit chain's last link (id, hash, count of events) that the demo's events follow."""
+        head = AuditHead.__table__  # type: ignore[attr-defined]
+        with self._store.engine.connect() as conn:
+            row = conn.execute(select(head.c.last_id, head.c.last_hash, head.c.events).where(head.c.id == 1)).first()
+        if row is None:
+            return 0, GENESIS, 0
+        return int(row[0]), str(row[1]) or GENESIS, int(row[2])
+
+    def move_audit_head(self, last_id: int, last_hash: str, events: int) -> None:
+        """Point the chain's head at the demo's last event, in the demo's transaction."""
+        if self._db is not None:
+            self._db.execute(
+                "UPDATE audit_head SET last_id = ?, last_hash = ?, events = ? WHERE id = 1",
+                (last_id, last_hash, events),
+            )
+        elif self._conn is not None:
+            self._conn.execute(
+                text("UPDATE audit_head SET last_id = :i, last_hash = :h, events = :n WHERE id = 1"),
+                {"i": last_id, "h": last_hash, "n": events},
+            )
 
     def fix_sequences(self) -> None:
         """PostgreSQL: explicit ids do not move the serial sequences; move them past the demo's rows."""
@@ -1239,6 +1274,31 @@ class _Generator:
     def add(self, name: str, row: Sequence[Any]) -> None:
         self.rows[name].append(row)
 
+    def audit_row(
+        self,
+        case_id: int | None,
+        staff_id: int | None,
+        at: dt.datetime,
+        action: str,
+        version: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """An audit event sealed into the chain as ``audit_chain`` seals the services' events.
+
+        Ids are given out in the order events are made, and rows are written in that order, so
+        id order is chain order here too.
+        """
+        event_id = self.next_id("audit_event")
+        self.chain_prev = link(self.chain_prev, Event(case_id, staff_id, at, action, version, before, after))
+        self.chain_events += 1
+        self.chain_last_id = event_id
+        js = self.writer.js
+        self.add(
+            "audit_event",
+            (event_id, case_id, staff_id, self.writer.ts(at), action, version, js(before), js(after), self.chain_prev),
+        )
+
     def owner_update(
         self, case: _CaseSim, kind: UpdateKind, channel: str, content: str, staff: _Staff, at: dt.datetime
     ) -> None:
@@ -1267,7 +1327,7 @@ class _Generator:
             role = Role(s.role)
             member = _Staff(base + i, s.login, s.name, role, home, s.active, Actor(base + i, role))
             self.staff.append(member)
-            rows.append((member.id, s.login, s.name, s.role, home, s.active, None, self.ts(created)))
+            rows.append((member.id, s.login, s.name, s.role, home, s.active, None, self.ts(created), 0, None))
         self.desks = [s for s in self.staff if s.role is Role.DESK and s.active]
         self.supervisors = [s for s in self.staff if s.role is Role.SUPERVISOR and s.active]
         self.handlers = [s for s in self.staff if s.role is Role.HANDLER and s.active]
@@ -1837,12 +1897,8 @@ class _Generator:
         queue_due = queue_due_at(nxt.due_at if nxt is not None else None, case.paused_at)
         # Every step bumps the version once and audits the new one, in time order (merged_in included).
         case.events.sort(key=lambda e: e[0])
-        js = self.writer.js
         for version, (at, staff_id, action, before, after) in enumerate(case.events, 1):
-            add(
-                "audit_event",
-                (self.next_id("audit_event"), case.id, staff_id, ts(at), action, version, js(before), js(after)),
-            )
+            self.audit_row(case.id, staff_id, at, action, version, before, after)
         updated = case.events[-1][0]
         assert case.received_by is not None
         add(
@@ -1957,11 +2013,11 @@ class _Generator:
             raise DeskError("cli.demo_exists", path=self.store.url_for_display())
         bases = self.writer.max_ids()
         self.ids = {name: itertools.count(bases[name] + 1) for name in _ID_TABLES}
+        self.chain_last_id, self.chain_prev, self.chain_events = self.writer.audit_head()
         opened = dt.datetime.combine(self.start, dt.time(8), tzinfo=self.policy.zone).astimezone(dt.UTC) - 30 * DAY
         with self.writer as w, _progress(self.progress, self.total) as tick:
             staff_rows = self._roster(bases["staff"] + 1, opened)
             w.insert("staff", staff_rows)
-            js = w.js
             for member in self.staff:
                 after = {
                     "login": member.login,
@@ -1969,10 +2025,7 @@ class _Generator:
                     "role": member.role.value,
                     "department": member.department,
                 }
-                self.add(
-                    "audit_event",
-                    (self.next_id("audit_event"), None, None, self.ts(opened), "add_staff", None, None, js(after)),
-                )
+                self.audit_row(None, None, opened, "add_staff", None, None, after)
             blob_rows = []
             for content, kind, ext in _blobs():
                 sha = hashlib.sha256(content).hexdigest()
@@ -1999,6 +2052,7 @@ class _Generator:
             tick(self.made)
             w.insert("case_number_counter", sorted(self.counters.items()))
             w.fix_sequences()
+            w.move_audit_head(self.chain_last_id, self.chain_prev, self.chain_events)
         return DemoSummary(
             cases=self.made,
             seconds=time.perf_counter() - started,

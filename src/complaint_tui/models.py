@@ -188,6 +188,10 @@ class Staff(SQLModel, table=True):
     active: bool = True
     pin_hash: str | None = Field(default=None, sa_type=String(200), nullable=True)
     created_at: dt.datetime = _ts()
+    # Wrong PINs since the last good sign-in; at the policy's limit the account locks until a
+    # supervisor unlocks it (guessing a 4-digit PIN must not be a matter of minutes).
+    failed_pins: int = 0
+    locked_at: dt.datetime | None = _ts(nullable=True, default=None)
 
 
 class Owner(SQLModel, table=True):
@@ -526,6 +530,20 @@ class AuditEvent(SQLModel, table=True):
     version: int | None = Field(default=None, nullable=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # SHA-256 of this event's canonical form and the previous event's hash (audit_chain.py):
+    # a row rewritten behind the triggers' back breaks the chain from that event on.
+    hash: str = Field(default="", sa_type=String(64))
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link, one row: its lock orders the writers, and a cut tail shows."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_id: int = 0
+    last_hash: str = Field(default="", sa_type=String(64))
+    events: int = 0
 
 
 class CaseNumberCounter(SQLModel, table=True):

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from complaint_tui.audit_chain import Event, queue_event
 from complaint_tui.db import Store
 from complaint_tui.errors import EditConflict, NotFound, RoleRefused
 from complaint_tui.i18n import Msg
@@ -191,8 +192,10 @@ def audit(
     after: dict[str, Any] | None,
     at: dt.datetime | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(
+    """Queue the audit event of a change; ``Store.write`` chains and writes it at commit."""
+    queue_event(
+        session,
+        Event(
             case_id=case.id if case else None,
             staff_id=operator.id if operator else None,
             at=at or utcnow(),
@@ -200,7 +203,7 @@ def audit(
             version=case.version if case else None,
             before=before,
             after=after,
-        )
+        ),
     )
 
 
