@@ -148,27 +148,36 @@ def test_truncating_the_trail_on_postgresql_is_seen(tmp_path: Path, request: pyt
 
 
 def test_desks_writing_at_once_keep_one_chain(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    """Four desks save intakes at the same moment on PostgreSQL: the head's lock orders them."""
+    """Four desks record chases on four different cases at once on PostgreSQL.
+
+    Different cases share no row lock, so only the chain head's lock orders their events.
+    """
     store = Store(make_engine(new_store_url("postgresql", tmp_path, request)))
     try:
         team = Team(store)
+        cases = [sv.intake(store, team.desk, intake_form()) for _ in range(4)]
+        before = _verify(store).events
         errors: list[BaseException] = []
+        start = threading.Barrier(4)
 
-        def desk() -> None:
+        def desk(case_id: int, version: int) -> None:
             try:
-                for _ in range(8):
-                    sv.intake(store, team.desk, intake_form())
+                start.wait()
+                for _ in range(10):
+                    version = sv.record_chase(
+                        store, team.desk, case_id, version, channel="hotline", content="业主催促"
+                    ).version
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=desk) for _ in range(4)]
+        threads = [threading.Thread(target=desk, args=(c.case_id, c.version)) for c in cases]
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         assert errors == []
         report = _verify(store)
-        assert (report.ok, report.events) == (True, 5 + 32 * 1)
+        assert (report.ok, report.first_broken, report.events) == (True, None, before + 40)
     finally:
         store.engine.dispose()
 
