@@ -33,6 +33,7 @@ from complaint_tui.screens.base import DeskMixin, translate_bindings
 from complaint_tui.screens.queue import QueueRequest, QueueRequested, QueueScreen
 from complaint_tui.services import Operator, needs_pin, sign_in
 from complaint_tui.settings import Settings
+from complaint_tui.textual_private import restore_app_bindings
 from complaint_tui.workflow import ROLE_ACTIONS, Action
 
 POLL_SECONDS = 3.0
@@ -147,9 +148,14 @@ class DeskApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def sign_in_at_start(self, login: str) -> None:
-        """``--operator LOGIN`` without a PIN goes straight to the queue: no sign-in screen is
-        built. A PIN, or any problem, leads to the sign-in screen (which preselects LOGIN)."""
-        operator = None if needs_pin(self.store, login) else sign_in(self.store, login)
+        """``--operator LOGIN`` goes straight to the queue when the account has no PIN, or the run
+        was given it (``--demo``): no sign-in screen is built. An account with a PIN, or any
+        problem, leads to the sign-in screen, which preselects LOGIN and asks for the PIN."""
+        pin_code = self.settings.operator_pin
+        if needs_pin(self.store, login) and not pin_code:
+            operator = None
+        else:
+            operator = sign_in(self.store, login, pin_code)
         self.call_from_thread(self._started, operator)
 
     def _started(self, operator: Operator | None) -> None:
@@ -282,7 +288,7 @@ class DeskApp(App[None]):
             return
         self.lang = lang
         set_language(lang)
-        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        restore_app_bindings(self)
         translate_bindings(self, lang)
         self.title = t("tui.app.title", lang)
         if self.operator is not None:

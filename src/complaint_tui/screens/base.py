@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from complaint_tui.errors import DeskError
 from complaint_tui.i18n import set_language, t
+from complaint_tui.textual_private import binding_table
 from complaint_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def translate_bindings(node: DOMNode, lang: str) -> None:
     Textual copies the class's bindings into each node when it is created; editing that copy
     is the only way to show per-language descriptions in the standard footer.
     """
-    table = node._bindings.key_to_bindings
+    table = binding_table(node)
     for key, bindings in table.items():
         table[key] = [
             dataclasses.replace(

@@ -1,0 +1,42 @@
+"""The only place that touches Textual's private attributes, each behind a named function.
+
+Textual has no public way (in 8.2) to translate a node's binding descriptions after it is built,
+to restore an App's bindings before translating them again, or to read the rendered screen as
+text for tests. Each use is wrapped here; ``tests/test_textual_private.py`` fails with a message
+naming the attribute when a Textual upgrade moves one, so the fix is made here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+    from textual.screen import Screen
+
+# The private names used below, for the test that checks they still exist.
+NODE_BINDINGS = "_bindings"  # DOMNode: its BindingsMap (Textual copies the class bindings into it)
+BINDINGS_TABLE = "key_to_bindings"  # BindingsMap: key -> list[Binding]
+APP_MERGED_BINDINGS = "_merged_bindings"  # App: the bindings as built from the class, untranslated
+SCREEN_COMPOSITOR = "_compositor"  # Screen: what was last laid out and painted
+
+
+def binding_table(node: DOMNode) -> dict[str, list[Binding]]:
+    """The node's own key → bindings table, editable in place (descriptions per language)."""
+    table: dict[str, list[Binding]] = getattr(getattr(node, NODE_BINDINGS), BINDINGS_TABLE)
+    return table
+
+
+def restore_app_bindings(app: App[object]) -> None:
+    """Put back the App's bindings as the class declared them, before translating them again."""
+    merged = getattr(app, APP_MERGED_BINDINGS)
+    if merged:
+        setattr(app, NODE_BINDINGS, merged.copy())
+
+
+def screen_lines(screen: Screen[object]) -> list[str]:
+    """What the terminal shows of ``screen`` now, one plain-text line per row (for tests)."""
+    compositor = getattr(screen, SCREEN_COMPOSITOR)
+    return [strip.text.rstrip() for strip in compositor.render_strips()]
