@@ -3,21 +3,18 @@ a queue section or a desk area, show the keys. Every text is in the operator's l
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from complaint_tui.case_numbers import typed_case_number
 from complaint_tui.i18n import t
 from complaint_tui.queries.sections import sections_for
 
 if TYPE_CHECKING:
     from complaint_tui.app import DeskApp
-
-# What a clerk types for a case number: the prefix may be left out ("20261201-0003").
-NUMBER = re.compile(r"^\s*([A-Za-z]{0,4})(\d{8})-?(\d{1,6})\s*$")
 
 
 class DeskCommands(Provider):
@@ -56,10 +53,8 @@ class DeskCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         app = self.desk
-        found = NUMBER.match(query)
-        if found and app.operator is not None:
-            prefix = found.group(1).upper() or app.policy.case_number_prefix
-            number = f"{prefix}{found.group(2)}-{int(found.group(3)):04d}"
+        number = typed_case_number(query, app.policy.case_number_prefix)
+        if number is not None and app.operator is not None:
             yield Hit(
                 1.0,
                 t("tui.palette.open_case", app.lang, number=number),

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from complaint_tui.case_numbers import typed_case_number
 from complaint_tui.db import Store
 from complaint_tui.errors import NotFound
 from complaint_tui.models import (
@@ -230,8 +231,10 @@ class CaseDetail:
 
 
 def case_id_by_number(store: Store, number: str) -> int:
+    """The id of the case numbered ``number``, typed in any form ``case_numbers`` reads."""
+    stored = typed_case_number(number, store.policy.case_number_prefix) or number.strip().upper()
     with store.read() as session:
-        found = session.exec(select(Case.id).where(Case.number == number.strip().upper())).first()
+        found = session.exec(select(Case.id).where(Case.number == stored)).first()
     if found is None:
         raise NotFound("error.case_not_found", case=number)
     return int(found)

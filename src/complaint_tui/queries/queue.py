@@ -133,7 +133,7 @@ def _conditions(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.d
         conds.append(col(Case.received_at) >= f.received_from)
     if f.received_until is not None:
         conds.append(col(Case.received_at) < f.received_until)
-    found = search_condition(store.dialect, f.search)
+    found = search_condition(store.dialect, f.search, store.policy.case_number_prefix)
     if found is not None:
         conds.append(found)
     return conds
