@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
+from complaint_tui.case_numbers import typed_case_number
 from complaint_tui.db import Store
 from complaint_tui.errors import NotFound, StepRefused
 from complaint_tui.models import (
@@ -159,7 +160,8 @@ def withdraw(
 
 
 def _lock_target(store: Store, session: Session, number: str) -> Case:
-    stmt = select(Case).where(Case.number == number.strip())
+    stored = typed_case_number(number, store.policy.case_number_prefix) or number.strip()
+    stmt = select(Case).where(Case.number == stored)
     if store.dialect == "postgresql":
         stmt = stmt.with_for_update()
     target = session.exec(stmt).first()
