@@ -3,7 +3,9 @@ save a copy when they need the file).
 
 The files live in the database by their SHA-256. The dialog picks one of the case's files and a
 path; a thread worker has ``services.save_evidence_copy`` check the bytes against their hash and
-write a new file, never over an existing one. The dialog returns the path written.
+write a new file, never over an existing one. The dialog returns the path written. The path it
+offers uses the file's safe base name, so a stored name like ``../../x`` cannot point the copy
+outside the folder.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from complaint_tui.errors import DeskError
 from complaint_tui.queries.case_view import EvidenceView
 from complaint_tui.screens.base import DeskModal
 from complaint_tui.services import save_evidence_copy
+from complaint_tui.services.evidence import safe_filename
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock
 
@@ -39,7 +42,7 @@ class SaveEvidenceScreen(DeskModal[Path | None]):
 
     def compose(self) -> ComposeResult:
         first = next(iter(self.items.values()))
-        choices = [(code, f"{item.filename} ({item.size:,} B)") for code, item in self.items.items()]
+        choices = [(code, f"{safe_filename(item.filename)} ({item.size:,} B)") for code, item in self.items.items()]
         with VerticalScroll(classes="dialog"):
             yield Static(self.tr("tui.evidence.title", number=self.number), classes="dialog-title")
             yield Static("", id="form-banner")
@@ -47,7 +50,9 @@ class SaveEvidenceScreen(DeskModal[Path | None]):
                 "evidence_file", self.tr("tui.evidence.file"), ChoiceBar(choices, str(first.id), id="copy-file")
             )
             yield FieldBlock(
-                "evidence_path", self.tr("tui.evidence.path"), Input(str(self.folder / first.filename), id="copy-path")
+                "evidence_path",
+                self.tr("tui.evidence.path"),
+                Input(str(self.folder / safe_filename(first.filename)), id="copy-path"),
             )
             yield Footer()
 
@@ -60,7 +65,7 @@ class SaveEvidenceScreen(DeskModal[Path | None]):
         item = self.items.get(event.value or "")
         if item is not None:
             box = self.query_one("#copy-path", Input)
-            box.value = str(Path(box.value).expanduser().parent / item.filename)
+            box.value = str(Path(box.value).expanduser().parent / safe_filename(item.filename))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
