@@ -13,18 +13,36 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Dialect, select, text
 
+from complaint_tui.audit_chain import Event, append_events
 from complaint_tui.db import Store
 from complaint_tui.errors import DeskError, FieldProblem, InvalidInput
-from complaint_tui.models import Case, Staff, utcnow
+from complaint_tui.models import Case, ObjectKind, Owner, OwnerUpdate, Room, Staff, StepClock, utcnow
 from complaint_tui.policy import Policy
-from complaint_tui.services.base import Operator, require_role
-from complaint_tui.services.intake import CleanIntake, IntakeForm, check_intake, write_intake
+from complaint_tui.search_text import document
+from complaint_tui.services.base import Operator, record_dict, require_role
+from complaint_tui.services.intake import (
+    CaseRecord,
+    CleanIntake,
+    IntakeForm,
+    IntakeRow,
+    case_number,
+    check_intake,
+    clock_columns,
+    intake_after,
+    number_day,
+    plan_intake_row,
+    receipt_columns,
+)
+from complaint_tui.services.search_index import case_document
 from complaint_tui.validation import RuleBroken, local_datetime, required_text
 from complaint_tui.workflow import Action
 
@@ -55,8 +73,15 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 IMPORT_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "已确认"})
 FALSE_WORDS = frozenset({"", "false", "no", "n", "0", "否", "未确认"})
-# Source ids looked up per query when checking which rows were imported before.
+# Keys looked up per query (source ids, phones, buildings): well under every driver's limit.
 _LOOKUP_CHUNK = 500
+T = TypeVar("T")
+_cases = Case.__table__  # type: ignore[attr-defined]
+_clocks = StepClock.__table__  # type: ignore[attr-defined]
+_updates = OwnerUpdate.__table__  # type: ignore[attr-defined]
+_owner = Owner.__table__  # type: ignore[attr-defined]
+_room = Room.__table__  # type: ignore[attr-defined]
+_staff = Staff.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -275,13 +300,128 @@ def read_import_file(path: Path, policy: Policy, now: dt.datetime | None = None)
         raise DeskError("import.file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
 
 
-def _known_sources(session: Session, source_ids: list[str]) -> dict[str, str]:
+def _chunks(items: Sequence[T], size: int = _LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _known_sources(conn: Connection, source_ids: list[str]) -> dict[str, str]:
+    """The case number of each of ``source_ids`` already in the store."""
     found: dict[str, str] = {}
-    for i in range(0, len(source_ids), _LOOKUP_CHUNK):
-        part = source_ids[i : i + _LOOKUP_CHUNK]
-        stmt = select(Case.source_id, Case.number).where(col(Case.source_id).in_(part))
-        found.update({str(s): str(n) for s, n in session.exec(stmt).all()})
+    for part in _chunks(source_ids):
+        stmt = select(_cases.c.source_id, _cases.c.number).where(_cases.c.source_id.in_(part))
+        found.update({str(s): str(n) for s, n in conn.execute(stmt)})
     return found
+
+
+def _staff_ids(conn: Connection, logins: set[str]) -> dict[str, int]:
+    if not logins:
+        return {}
+    rows = conn.execute(select(_staff.c.login, _staff.c.id).where(_staff.c.login.in_(sorted(logins))))
+    return {str(login): int(sid) for login, sid in rows}
+
+
+@dataclass
+class _BulkRow:
+    """One row ready to write: everything but what only the store can give under its lock."""
+
+    line: int
+    source_id: str
+    row: IntakeRow
+    after: dict[str, Any]  # the audit event's ``after``; the store's keys are filled in at the write
+    doc_rest: str  # the search document without the case number
+    day: str
+    subject_login: str
+    case_params: list[Any]  # the complaint_case row bound for the driver; the store's keys are placeholders
+    clock_params: list[list[Any]]  # its step_clock rows, the case id a placeholder
+
+
+class _Bound:
+    """One table's rows for the driver's ``executemany``, each value bound by its column's own
+    type (so a timestamp is stored exactly as the ORM stores it). Rows are bound before the write
+    lock; the keys only the store can give are set under it."""
+
+    def __init__(self, dialect: Dialect, table: Any, names: list[str]) -> None:
+        self.table, self.names = table, names
+        self.binders = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+        self.index = {n: i for i, n in enumerate(names)}
+
+    def bind(self, row: dict[str, Any]) -> list[Any]:
+        return [v if b is None else b(v) for b, v in zip(self.binders, (row[n] for n in self.names), strict=True)]
+
+    def set(self, params: list[Any], name: str, value: Any) -> None:
+        i = self.index[name]
+        binder = self.binders[i]
+        params[i] = value if binder is None else binder(value)
+
+    def insert(self, conn: Connection, rows: list[list[Any]], conflict: str = "") -> None:
+        if rows:
+            marks = _marks(conn, len(self.names))
+            sql = f"INSERT INTO {self.table.name} ({', '.join(self.names)}) VALUES ({marks}) {conflict}"
+            conn.exec_driver_sql(sql, [tuple(r) for r in rows])
+
+
+@functools.cache
+def _case_table(dialect: Dialect) -> _Bound:
+    return _Bound(dialect, _cases, [c.name for c in _cases.columns if c.name != "id"])
+
+
+@functools.cache
+def _clock_table(dialect: Dialect) -> _Bound:
+    return _Bound(dialect, _clocks, [c.name for c in _clocks.columns if c.name != "id"])
+
+
+def _prepare(
+    policy: Policy, dialect: Dialect, operator: Operator, plan: ImportPlan, now: dt.datetime
+) -> list[_BulkRow]:
+    """Every row's columns, clocks, audit record and search text, computed before the lock."""
+    prepared = []
+    case_table, clock_table = _case_table(dialect), _clock_table(dialect)
+    for r in plan.rows:
+        row = plan_intake_row(policy, operator.id, r.form, r.clean, now)
+        clean = r.clean
+        # ``case_document`` reads attributes only: the row's columns stand in for the models.
+        doc_rest = case_document(
+            cast(Case, SimpleNamespace(**row.case)),  # its number is empty: added under the lock
+            cast(Owner, SimpleNamespace(name=clean.owner_name, phone=clean.phone)),
+            cast(Room, SimpleNamespace(building=clean.building, unit=clean.unit, room=clean.room)),
+        )
+        login = r.form.object_staff_login.strip() if clean.object_kind == ObjectKind.STAFF.value else ""
+        prepared.append(
+            _BulkRow(
+                r.line,
+                r.form.source_id or "",
+                row,
+                intake_after(record_dict(CaseRecord(row.case)), row),
+                doc_rest,
+                number_day(policy, clean.received_at),
+                login,
+                case_table.bind(row.case),
+                [clock_table.bind(c) for c in clock_columns(row, 0)],
+            )
+        )
+    return prepared
+
+
+def check_against_store(store: Store, plan: ImportPlan) -> tuple[list[ImportProblem], dict[str, str]]:
+    """The checks that need the store, made before the write lock is taken: the staff members
+    complained about exist; which source ids were imported before (their case numbers)."""
+    problems: list[ImportProblem] = []
+    with store.engine.connect() as conn:
+        known_staff = _staff_ids(conn, {r.form.object_staff_login.strip() for r in plan.rows} - {""})
+        for r in plan.rows:
+            login = r.form.object_staff_login.strip()
+            if r.clean.object_kind == ObjectKind.STAFF.value and login not in known_staff:
+                problems.append(
+                    ImportProblem(
+                        r.line,
+                        "object_staff_login",
+                        r.form.object_staff_login,
+                        FieldProblem("object_staff_login", "staff_unknown", {"login": login}),
+                    )
+                )
+        before = _known_sources(conn, [r.form.source_id or "" for r in plan.rows])
+    return problems, before
 
 
 def apply_import(
@@ -294,46 +434,207 @@ def apply_import(
 ) -> ImportSummary:
     """Write the plan's rows in one transaction, or raise ``ImportRejected`` and write nothing.
 
-    The checks that need the store (the staff member a complaint is about exists; which source
-    ids were imported before) run inside the same write transaction, under its lock, so two
-    imports of one file at once cannot both add it. ``dry_run`` does everything, then rolls back:
-    the summary shows the numbers and due times the cases would get.
+    Everything is checked and computed before the write lock is taken: the rows (``read_import``),
+    the staff members complained about, the source ids imported before, and each case's columns,
+    clocks, receipt, search text and audit record. Under the lock only what the store alone can
+    give is done: the source ids are looked up again (an import of the same file may have ended
+    meanwhile), then each day's numbers are taken from its counter at once, the owners and rooms
+    found or created, and every table written with one multi-row statement, the audit events
+    chained by ``audit_chain.append_events``. ``dry_run`` does everything, then rolls back: the
+    summary shows the numbers and due times the cases would get.
     """
     require_role(operator, Action.INTAKE)
     now = now or utcnow()
-    problems = list(plan.problems)
+    store_problems, before = check_against_store(store, plan)
+    if plan.problems or store_problems:
+        raise ImportRejected(plan.problems + store_problems)
+    prepared = _prepare(store.policy, store.engine.dialect, operator, plan, now)
     summary = ImportSummary([], [], dry_run)
     try:
         with store.write() as session:
-            logins = {r.form.object_staff_login for r in plan.rows if r.form.object_staff_login}
-            known_staff = (
-                set(session.exec(select(Staff.login).where(col(Staff.login).in_(sorted(logins)))).all())
-                if logins
-                else set()
-            )
-            for r in plan.rows:
-                login = r.form.object_staff_login
-                if login and login not in known_staff:
-                    problems.append(
-                        ImportProblem(
-                            r.line,
-                            "object_staff_login",
-                            login,
-                            FieldProblem("object_staff_login", "staff_unknown", {"login": login}),
-                        )
-                    )
-            if problems:
-                raise ImportRejected(problems)
-            before = _known_sources(session, [r.form.source_id or "" for r in plan.rows])
-            for r in plan.rows:
-                sid = r.form.source_id or ""
-                if sid in before:
-                    summary.skipped.append(ImportedCase(r.line, sid, before[sid], None))
-                    continue
-                receipt = write_intake(session, store, operator, r.form, r.clean, now)
-                summary.imported.append(ImportedCase(r.line, sid, receipt.number, receipt.first_response_due))
+            _write(session.connection(), store, operator, prepared, before, summary, now)
             if dry_run:
                 raise _DryRunDone
     except _DryRunDone:
         pass
     return summary
+
+
+def _write(
+    conn: Connection,
+    store: Store,
+    operator: Operator,
+    prepared: list[_BulkRow],
+    before: dict[str, str],
+    summary: ImportSummary,
+    now: dt.datetime,
+) -> None:
+    """The bulk write, inside the import's one write transaction (SQLite: under its lock)."""
+    policy = store.policy
+    # Looked up again under the lock: what was known before is skipped, what another import
+    # added since the check is skipped too rather than refused by the unique key.
+    known = before | _known_sources(conn, [p.source_id for p in prepared if p.source_id not in before])
+    todo = []
+    for p in prepared:
+        if p.source_id in known:
+            summary.skipped.append(ImportedCase(p.line, p.source_id, known[p.source_id], None))
+        else:
+            todo.append(p)
+    if not todo:
+        return
+    subjects = _staff_ids(conn, {p.subject_login for p in todo} - {""})
+    gone = [p for p in todo if p.subject_login and p.subject_login not in subjects]
+    if gone:  # an account is never deleted, but the store's word is the last one
+        raise ImportRejected(
+            [
+                ImportProblem(
+                    p.line,
+                    "object_staff_login",
+                    p.subject_login,
+                    FieldProblem("object_staff_login", "staff_unknown", {"login": p.subject_login}),
+                )
+                for p in gone
+            ]
+        )
+    numbers = _take_numbers(conn, policy, todo)
+    owners = _owners(conn, todo, now)
+    rooms = _rooms(conn, todo)
+    case_table, clock_table = _case_table(conn.dialect), _clock_table(conn.dialect)
+    cases = []
+    for p, number in zip(todo, numbers, strict=True):
+        clean = p.row.clean
+        keys = {
+            "number": number,
+            "owner_id": owners[clean.phone],
+            "room_id": rooms[(clean.building, clean.unit, clean.room)],
+            "object_staff_id": subjects[p.subject_login] if p.subject_login else None,
+        }
+        p.after.update(keys)
+        for name, value in keys.items():
+            case_table.set(p.case_params, name, value)
+        cases.append(p.case_params)
+    case_table.insert(conn, cases)
+    ids = _ids_by(conn, _cases.c.number, numbers)
+    clocks = []
+    receipts: list[list[Any]] = []
+    update_table: _Bound | None = None
+    docs = []
+    events = []
+    for p, number in zip(todo, numbers, strict=True):
+        case_id = ids[number]
+        for params in p.clock_params:
+            clock_table.set(params, "case_id", case_id)
+            clocks.append(params)
+        receipt = receipt_columns(policy, p.row, case_id, number, operator.id, now)
+        if update_table is None:
+            update_table = _Bound(conn.dialect, _updates, list(receipt))
+            first_receipt = update_table.bind(receipt)  # every receipt is told at the same time
+        params = list(first_receipt)
+        for name, value in receipt.items():
+            if name != "at":
+                update_table.set(params, name, value)
+        receipts.append(params)
+        docs.append((case_id, join_documents(document([number]), p.doc_rest)))
+        events.append(Event(case_id, operator.id, now, Action.INTAKE.value, 1, None, p.after))
+        summary.imported.append(ImportedCase(p.line, p.source_id, number, p.row.clocks[0].due_at))
+    clock_table.insert(conn, clocks)
+    if update_table is not None:
+        update_table.insert(conn, receipts)
+    mark = _marks(conn, 2)
+    if conn.dialect.name == "sqlite":  # the statements of ``search_index.write_document``
+        conn.exec_driver_sql(f"INSERT OR REPLACE INTO case_search(rowid, doc) VALUES ({mark})", docs)
+    else:
+        conn.exec_driver_sql(
+            f"INSERT INTO case_search(case_id, doc) VALUES ({mark}) "
+            "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc",
+            docs,
+        )
+    append_events(conn, events)
+
+
+def _marks(conn: Connection, n: int) -> str:
+    """``n`` parameter marks in the driver's own style (sqlite3: ``?``; psycopg: ``%s``)."""
+    style = conn.dialect.paramstyle
+    if style == "qmark":
+        return ", ".join("?" * n)
+    if style in ("format", "pyformat"):
+        return ", ".join(["%s"] * n)
+    raise NotImplementedError(f"parameter style {style}")
+
+
+def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]], conflict: str = "") -> None:
+    """One driver ``executemany`` of ``rows``, each value bound by its column's own type (so a
+    timestamp is stored exactly as the ORM stores it), skipping SQLAlchemy's per-row compiling."""
+    if not rows:
+        return
+    names = list(rows[0])
+    dialect = conn.dialect
+    binders = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    params = [
+        tuple(
+            value if bind is None else bind(value) for bind, value in zip(binders, (r[n] for n in names), strict=True)
+        )
+        for r in rows
+    ]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({_marks(conn, len(names))}) {conflict}"
+    conn.exec_driver_sql(sql, params)
+
+
+def _ids_by(conn: Connection, key: Any, values: list[str]) -> dict[str, int]:
+    """The id of the row of each of ``values`` of the unique column ``key``."""
+    table = key.table
+    found: dict[str, int] = {}
+    for part in _chunks(values):
+        found.update({str(k): int(i) for k, i in conn.execute(select(key, table.c.id).where(key.in_(part)))})
+    return found
+
+
+def _take_numbers(conn: Connection, policy: Policy, rows: list[_BulkRow]) -> list[str]:
+    """Each row's case number, in file order within each day: one counter update per day, as
+    ``next_case_number`` would give them one by one."""
+    per_day: dict[str, int] = {}
+    for p in rows:
+        per_day[p.day] = per_day.get(p.day, 0) + 1
+    next_seq: dict[str, int] = {}
+    for day in sorted(per_day):
+        last = conn.execute(
+            text(
+                "INSERT INTO case_number_counter(day, last) VALUES (:day, :n) "
+                "ON CONFLICT(day) DO UPDATE SET last = case_number_counter.last + :n RETURNING last"
+            ),
+            {"day": day, "n": per_day[day]},
+        ).scalar_one()
+        next_seq[day] = int(last) - per_day[day] + 1
+    numbers = []
+    for p in rows:
+        numbers.append(case_number(policy, p.day, next_seq[p.day]))
+        next_seq[p.day] += 1
+    return numbers
+
+
+def _owners(conn: Connection, rows: list[_BulkRow], now: dt.datetime) -> dict[str, int]:
+    """``services.intake.find_or_create_owner`` for every row: owners created in the order the
+    file first names them; an owner named more than once keeps the last name given."""
+    latest: dict[str, str] = {}
+    for p in rows:
+        latest[p.row.clean.phone] = p.row.clean.owner_name
+    owners = [{"name": name, "phone": phone, "created_at": now} for phone, name in latest.items()]
+    _insert_many(conn, _owner, owners, "ON CONFLICT (phone) DO UPDATE SET name = excluded.name")
+    return _ids_by(conn, _owner.c.phone, list(latest))
+
+
+def _rooms(conn: Connection, rows: list[_BulkRow]) -> dict[tuple[str, str, str], int]:
+    """``services.intake.find_or_create_room`` for every row."""
+    wanted = list(dict.fromkeys((p.row.clean.building, p.row.clean.unit, p.row.clean.room) for p in rows))
+    new = [{"building": b, "unit": u, "room": r} for b, u, r in wanted]
+    _insert_many(conn, _room, new, "ON CONFLICT (building, unit, room) DO NOTHING")
+    found: dict[tuple[str, str, str], int] = {}
+    for part in _chunks(sorted({b for b, _, _ in wanted})):
+        stmt = select(_room.c.building, _room.c.unit, _room.c.room, _room.c.id).where(_room.c.building.in_(part))
+        found.update({(str(b), str(u), str(r)): int(i) for b, u, r, i in conn.execute(stmt)})
+    return {key: found[key] for key in wanted}
+
+
+def join_documents(*docs: str) -> str:
+    """Search documents are tokens separated by spaces: two of them make one by a space."""
+    return " ".join(d for d in docs if d)

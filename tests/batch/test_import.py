@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
-from complaint_tui.db import Store
+from complaint_tui.db import Store, check, make_engine
 from complaint_tui.errors import DeskError, RoleRefused
 from complaint_tui.exporting import ExportFormat, ExportRequest, export_cases
 from complaint_tui.importing import (
@@ -28,7 +30,7 @@ from complaint_tui.importing import (
 from complaint_tui.models import AuditEvent, Case, OwnerUpdate, StepClock
 from complaint_tui.policy import default_policy
 from tests.batch.conftest import csv_text, row
-from tests.conftest import Team
+from tests.conftest import Team, new_store_url
 
 WriteCsv = Callable[..., Path]
 
@@ -287,3 +289,227 @@ def test_required_columns_are_part_of_the_layout() -> None:
 def test_received_at_is_read_in_the_centres_zone() -> None:
     plan = read_import(io.StringIO(csv_text([row(1, received_at="2026-11-20 09:30")])), default_policy())
     assert plan.rows[0].clean.received_at.astimezone(dt.UTC) == dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+
+
+# --- the bulk write (issue 7) --------------------------------------------------------------
+
+
+def _table_rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """What the intake writes, table by table, with surrogate ids replaced by natural keys (an
+    owner by phone, a room by address, a case by number, staff by login) and without the audit
+    hashes: the ids of two stores may differ (PostgreSQL spends sequence values on upserts)."""
+    with store.engine.connect() as conn:
+
+        def mapping(sql: str) -> dict[object, object]:
+            return {r[0]: r[1] for r in conn.execute(text(sql))}
+
+        owners = mapping("SELECT id, phone FROM owner")
+        rooms = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(text("SELECT id, building, unit, room FROM room"))}
+        cases = mapping("SELECT id, number FROM complaint_case")
+        staff = mapping("SELECT id, login FROM staff")
+        refs = {
+            "owner_id": owners,
+            "room_id": rooms,
+            "case_id": cases,
+            "merged_into_id": cases,
+            "received_by_id": staff,
+            "object_staff_id": staff,
+            "assignee_id": staff,
+            "closed_by_id": staff,
+            "by_id": staff,
+            "staff_id": staff,
+        }
+
+        def plain(table: str, skip: set[str], order: str) -> list[tuple[object, ...]]:
+            result = conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}"))  # noqa: S608 - fixed names
+            out = []
+            for row in result.mappings():
+                items = []
+                for key, value in row.items():
+                    if key in skip:
+                        continue
+                    if key in ("before", "after") and isinstance(value, str):
+                        value = json.loads(value)
+                    if key in ("before", "after") and isinstance(value, dict):
+                        value = {k: refs[k].get(v, v) if k in refs else v for k, v in value.items()}
+                        value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+                    items.append((key, refs[key].get(value, value) if key in refs else value))
+                out.append(tuple(items))
+            return out
+
+        search = (
+            "SELECT rowid AS case_id, doc FROM case_search"
+            if store.dialect == "sqlite"
+            else "SELECT * FROM case_search"
+        )
+        tables = {
+            "complaint_case": plain("complaint_case", {"id"}, "number"),
+            "owner": plain("owner", {"id"}, "phone"),
+            "room": plain("room", {"id"}, "building, unit, room"),
+            "step_clock": plain("step_clock", {"id"}, "case_id, id"),
+            "owner_update": plain("owner_update", {"id"}, "case_id, id"),
+            "case_number_counter": plain("case_number_counter", set(), "day"),
+            "audit_event": plain("audit_event", {"id", "hash"}, "id"),
+        }
+        tables["case_search"] = sorted(
+            (cases[r[0]], r[1]) for r in conn.execute(text(search.replace("SELECT *", "SELECT case_id, doc")))
+        )
+        # The staff's own events (accounts made, sign-ins) happened at other times in each store.
+        tables["audit_event"] = [e for e in tables["audit_event"] if dict(e)["action"] == "intake"]
+        # Clocks and receipts in case order, then in the order they were written.
+        for name in ("step_clock", "owner_update"):
+            tables[name].sort(key=lambda r: str(dict(r)["case_id"]))
+        return tables
+
+
+def _mixed_rows() -> list[dict[str, str]]:
+    """Rows that exercise every rule of the write: returning owners under a new name, shared
+    rooms, a safety raise, staff subjects, several days and a row received 'now'."""
+    rows = []
+    for n in range(1, 41):
+        changes = {"phone": f"139{n % 13:08d}", "owner_name": f"业主{n}", "room": str(100 + n % 7)}
+        if n % 9 == 0:
+            changes |= {"category": "safety", "urgency": "low"}
+        if n % 11 == 0:
+            changes |= {"object_kind": "staff", "object_staff_login": "chen", "category": "complaint"}
+        if n == 17:
+            changes |= {"received_at": ""}
+        rows.append(row(n, **changes))
+    return rows
+
+
+def _seed(store: Store, team: Team, at: dt.datetime) -> None:
+    """One case typed at the desk before the import: an owner, a room and a day's counter exist."""
+    from complaint_tui.services import IntakeForm, intake
+
+    form = IntakeForm(
+        channel="hotline",
+        owner_name="老业主",
+        phone="13900000001",
+        building="2栋",
+        unit="3",
+        room="101",
+        object_kind="facility",
+        object_text="电梯",
+        matter_what="电梯停运",
+        demand="修好",
+        category="repair",
+        urgency="normal",
+        contact_confirmed=True,
+        received_at=at,
+    )
+    intake(store, team.desk, form, now=at)
+
+
+def test_the_bulk_write_equals_the_desks_intake_row_by_row(
+    store: Store, team: Team, write_csv: WriteCsv, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """S1.4, S6.1, S6.3: importing a file in bulk leaves every intake table as the desk's own
+    intake of the same rows one by one (same received_at, operator and time) leaves it."""
+    from complaint_tui.services import intake
+
+    backend = "sqlite" if store.dialect == "sqlite" else "postgresql"
+    other = Store(make_engine(new_store_url(backend, tmp_path, request)), store.policy)
+    try:
+        other_team = Team(other)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=123456)
+        rows = _mixed_rows()
+        seeded_at = read_import(io.StringIO(csv_text(rows[:1])), store.policy).rows[0].clean.received_at
+        for s, tm in ((store, team), (other, other_team)):
+            _seed(s, tm, seeded_at + dt.timedelta(minutes=1))
+        plan = read_import_file(write_csv(rows), store.policy, now)
+        assert not plan.problems and len(plan.rows) == len(rows)
+
+        summary = apply_import(store, team.desk, plan, now=now)
+        receipts = [intake(other, other_team.desk, r.form, now=now) for r in plan.rows]
+
+        assert [c.number for c in summary.imported] == [r.number for r in receipts]
+        assert [c.first_response_due for c in summary.imported] == [r.first_response_due for r in receipts]
+        bulk, single = _table_rows(store), _table_rows(other)
+        assert len(bulk["complaint_case"]) == len(rows) + 1 and len(bulk["audit_event"]) == len(rows) + 1
+        for table in single:
+            assert bulk[table] == single[table], table
+        for s in (store, other):
+            report = check(s, [])
+            assert report.ok, (report.integrity, report.audit)
+    finally:
+        other.engine.dispose()
+
+
+_WRITES = ("BEGIN IMMEDIATE", "INSERT", "UPDATE", "DELETE")
+
+
+def _statements(store: Store) -> list[str]:
+    """Every statement the store's engine sends from now on."""
+    sent: list[str] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement.strip())
+
+    event.listen(store.engine, "before_cursor_execute", on_execute)
+    return sent
+
+
+def _writes(sent: list[str]) -> list[str]:
+    """The statements that take a write lock (SQLite's BEGIN IMMEDIATE; row locks on PostgreSQL)."""
+    return [s for s in sent if s.upper().startswith(_WRITES) or "FOR UPDATE" in s.upper()]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"object_kind": "staff", "object_staff_login": "nobody"}, {"channel": "fax"}],
+    ids=["staff unknown to the store", "a field rule"],
+)
+def test_a_rejected_file_never_takes_the_write_lock(
+    store: Store, team: Team, write_csv: WriteCsv, changes: dict[str, str]
+) -> None:
+    """Issue 7: everything is checked before the lock; desks never wait for a file that fails."""
+    sent = _statements(store)
+    with pytest.raises(ImportRejected):
+        import_file(store, team, write_csv([row(1), row(2, **changes)]))
+    assert sent and _writes(sent) == [] and case_count(store) == 0
+
+
+def test_the_write_is_bulk_statements_do_not_grow_with_the_rows(store: Store, team: Team, write_csv: WriteCsv) -> None:
+    """Issue 7: under the lock a few multi-row statements, not a round of statements per row."""
+    counts = []
+    for start, n in ((1, 20), (101, 400)):  # both over the same 20 days: one counter update each
+        sent = _statements(store)
+        summary = import_file(store, team, write_csv([row(k) for k in range(start, start + n)]))
+        assert len(summary.imported) == n
+        writes = _writes(sent)
+        counts.append(len(sent) - sent.index(writes[0]))  # from the first write to the end
+    assert counts[1] == counts[0], counts
+
+
+def test_a_source_id_saved_while_the_file_was_checked_is_skipped(
+    store: Store, team: Team, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The source ids are looked up again under the lock: a desk (or another import) that saved
+    one of them after the check makes that row skipped, never a unique-key failure."""
+    from complaint_tui import importing
+    from complaint_tui.services import intake
+
+    real_check = importing.check_against_store
+
+    def check_then_desk_saves(store_: Store, plan: importing.ImportPlan) -> Any:
+        result = real_check(store_, plan)
+        intake(store_, team.desk, plan.rows[0].form)
+        return result
+
+    monkeypatch.setattr(importing, "check_against_store", check_then_desk_saves)
+    summary = import_file(store, team, write_csv([row(1), row(2)]))
+    assert [c.source_id for c in summary.skipped] == ["PAPER-0001"]
+    assert [c.source_id for c in summary.imported] == ["PAPER-0002"]
+    assert case_count(store) == 2
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01 10:00", "0760-05-04 08:00", "1999-12-31 23:59", "10000-01-01 00:00"])
+def test_a_received_at_outside_the_years_is_a_row_error(
+    store: Store, team: Team, write_csv: WriteCsv, typed: str
+) -> None:
+    """S1.4: a receipt time in year 1 or 760 is reported at its line, never a traceback."""
+    with pytest.raises(ImportRejected) as caught:
+        import_file(store, team, write_csv([row(1), row(2, received_at=typed)]))
+    assert [(p.line, p.column) for p in caught.value.problems] == [(3, "received_at")]
+    assert case_count(store) == 0

@@ -10,6 +10,7 @@ owner (S6.1). A safety case is raised to the most urgent level at once (S6.3).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from complaint_tui.db import Store
 from complaint_tui.errors import FieldProblem, InvalidInput, StepRefused
 from complaint_tui.i18n import t
 from complaint_tui.models import (
+    OPEN_STATUSES,
     Case,
     ObjectKind,
     Owner,
@@ -30,6 +32,7 @@ from complaint_tui.models import (
     Room,
     Staff,
     Status,
+    StepClock,
     UpdateKind,
     utcnow,
 )
@@ -37,10 +40,10 @@ from complaint_tui.policy import Policy, Step
 from complaint_tui.services.base import (
     Operator,
     audit,
+    current_operator,
     record_dict,
     refresh_queue_keys,
     require_role,
-    start_clock,
 )
 from complaint_tui.services.evidence import EvidenceInput, check_evidence, store_evidence
 from complaint_tui.services.search_index import case_document, write_document
@@ -54,7 +57,7 @@ from complaint_tui.validation import (
     person_name,
     required_text,
 )
-from complaint_tui.workflow import Action
+from complaint_tui.workflow import Action, queue_due_at
 
 
 @dataclass
@@ -170,7 +173,7 @@ def next_case_number(session: Session, policy: Policy, received_at: dt.datetime)
     One atomic upsert per number, inside the caller's write transaction, so two desks saving at
     the same moment get consecutive numbers (SQLite: the write lock; PostgreSQL: the row lock).
     """
-    day = received_at.astimezone(policy.zone).strftime("%Y%m%d")
+    day = number_day(policy, received_at)
     seq = session.execute(
         text(
             "INSERT INTO case_number_counter(day, last) VALUES (:day, 1) "
@@ -178,7 +181,7 @@ def next_case_number(session: Session, policy: Policy, received_at: dt.datetime)
         ),
         {"day": day},
     ).scalar_one()
-    return f"{policy.case_number_prefix}{day}-{int(seq):04d}"
+    return case_number(policy, day, int(seq))
 
 
 def _insert_ignoring_duplicates(
@@ -220,7 +223,164 @@ def intake(store: Store, operator: Operator, form: IntakeForm, now: dt.datetime 
     now = now or utcnow()
     clean = check_intake(form, store.policy, now)
     with store.write() as session:
+        operator = current_operator(session, operator)  # the role as the store knows it now
+        require_role(operator, Action.INTAKE)
         return write_intake(session, store, operator, form, clean, now)
+
+
+# --- the rows an intake writes ---------------------------------------------------------------
+# Everything below follows from the cleaned form, the policy, the operator and the time alone,
+# except the four keys only the store can give: the case number, the owner, the room and the
+# staff member complained about. The desk's single intake (``write_intake``) and the bulk CSV
+# import (``importing``) build their rows here, so an imported case is the case the desk writes.
+
+
+@dataclass(frozen=True)
+class ClockPlan:
+    """One clock an intake starts: the step, when it is due, and the unit of the limit that set it."""
+
+    step: Step
+    started_at: dt.datetime
+    due_at: dt.datetime
+    limit_unit: str
+
+
+@dataclass(frozen=True)
+class IntakeRow:
+    """What one intake writes, but the keys the store gives (number, owner, room, subject)."""
+
+    clean: CleanIntake
+    urgency: str  # after the safety raise (S6.3)
+    raised: bool
+    clocks: tuple[ClockPlan, ...]  # in the order they are written: first response, resolution
+    case: dict[str, Any]  # the complaint_case columns but id; the store's keys are placeholders
+    evidence_names: tuple[str, ...] = ()
+
+
+def plan_intake_row(
+    policy: Policy, operator_id: int, form: IntakeForm, clean: CleanIntake, now: dt.datetime
+) -> IntakeRow:
+    """The row of a cleaned form: the raised urgency, the clocks and the case's columns."""
+    urgency = clean.urgency
+    raised = False
+    category = policy.categories[clean.category]
+    if category.immediate and urgency != policy.most_urgent:
+        urgency, raised = policy.most_urgent, True
+    clocks = []
+    for step in (Step.FIRST_RESPONSE, Step.RESOLUTION):
+        due, limit = policy.due_and_limit(step, clean.received_at, urgency, clean.category, clean.channel)
+        clocks.append(ClockPlan(step, clean.received_at, due, limit.unit))
+    # The queue keys ``refresh_queue_keys`` derives from the open clocks: the earliest due one,
+    # the first written on a tie (the queue orders clocks by due time, then id).
+    first = min(clocks, key=lambda c: c.due_at)
+    case = _case_defaults() | {
+        "number": "",
+        "source_id": form.source_id or None,
+        "channel": clean.channel,
+        "received_at": clean.received_at,
+        "received_by_id": operator_id,
+        "contact_confirmed": form.contact_confirmed,
+        "owner_id": 0,
+        "room_id": 0,
+        "object_kind": clean.object_kind,
+        "object_text": clean.object_text,
+        "object_staff_id": None,
+        "matter_what": clean.matter_what,
+        "matter_when": clean.matter_when,
+        "matter_where": clean.matter_where,
+        "matter_state": clean.matter_state,
+        "demand": clean.demand,
+        "category": clean.category,
+        "urgency": urgency,
+        "status": Status.RECEIVED.value,
+        "department": category.department,
+        "is_open": Status.RECEIVED in OPEN_STATUSES,
+        "next_step": first.step.value,
+        "next_due_at": first.due_at,
+        "queue_due_at": queue_due_at(first.due_at, None),
+        "created_at": now,
+        "updated_at": now,
+    }
+    return IntakeRow(clean, urgency, raised, tuple(clocks), case, tuple(e.filename for e in form.evidence))
+
+
+@functools.cache
+def _case_defaults() -> dict[str, Any]:
+    """The default of every complaint_case column (``Case``'s own), but the id.
+
+    Rows are built as plain dicts: a ``Case`` model costs a thousand times more to build, and a
+    bulk import builds one per row."""
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in Case.model_fields.items()
+        if name != "id" and not info.is_required()
+    }
+
+
+class CaseRecord:
+    """A case's columns in the shape ``record_dict`` reads (``model_dump``), without a model."""
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self._columns = columns
+
+    def model_dump(self) -> dict[str, Any]:
+        return dict(self._columns)
+
+
+def case_columns(row: IntakeRow, number: str, owner_id: int, room_id: int, subject_id: int | None) -> dict[str, Any]:
+    """The complaint_case row (but its id) once the store has given the number and the keys."""
+    return row.case | {"number": number, "owner_id": owner_id, "room_id": room_id, "object_staff_id": subject_id}
+
+
+def clock_columns(row: IntakeRow, case_id: int) -> list[dict[str, Any]]:
+    """The step_clock rows of the new case, in the order they are written."""
+    return [
+        {
+            "case_id": case_id,
+            "cycle": 1,
+            "step": c.step.value,
+            "started_at": c.started_at,
+            "due_at": c.due_at,
+            "limit_unit": c.limit_unit,
+            "done_at": None,
+            "paused_seconds": 0,
+            "cancelled_at": None,
+        }
+        for c in row.clocks
+    ]
+
+
+def receipt_columns(
+    policy: Policy, row: IntakeRow, case_id: int, number: str, operator_id: int, now: dt.datetime
+) -> dict[str, Any]:
+    """The owner_update row of the receipt: the number and the first-response time told (S6.1)."""
+    due = row.clocks[0].due_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M")
+    return {
+        "case_id": case_id,
+        "kind": UpdateKind.RECEIPT.value,
+        "channel": row.clean.channel,
+        "content": t("receipt.text", None, number=number, due=due),
+        "by_id": operator_id,
+        "at": now,
+    }
+
+
+def intake_after(case_record: dict[str, Any], row: IntakeRow) -> dict[str, Any]:
+    """The ``after`` of the intake's audit event, from the case's record (``record_dict``, no id)."""
+    after = dict(case_record)
+    after["evidence"] = list(row.evidence_names)
+    if row.raised:
+        after["urgency_raised_from"] = row.clean.urgency
+    return after
+
+
+def number_day(policy: Policy, received_at: dt.datetime) -> str:
+    """The local day a case is numbered under: ``YYYYMMDD``."""
+    return received_at.astimezone(policy.zone).strftime("%Y%m%d")
+
+
+def case_number(policy: Policy, day: str, seq: int) -> str:
+    return f"{policy.case_number_prefix}{day}-{seq:04d}"
 
 
 def write_intake(
@@ -228,9 +388,7 @@ def write_intake(
 ) -> IntakeReceipt:
     """The write of ``intake()`` inside the caller's transaction, for a form ``check_intake`` cleaned.
 
-    Shared by the desk's single intake and the bulk CSV import (all rows in one transaction), so
-    an imported case gets the same number, clocks, receipt and audit event as a typed one. The
-    caller has checked the operator's role.
+    The caller has checked the operator's role. (The CSV import writes the same rows in bulk.)
     """
     policy = store.policy
     if form.source_id:
@@ -251,69 +409,27 @@ def write_intake(
                 ]
             )
         subject_id = subject.id
-    urgency = clean.urgency
-    raised = False
-    category = policy.categories[clean.category]
-    if category.immediate and urgency != policy.most_urgent:
-        urgency, raised = policy.most_urgent, True
+    row = plan_intake_row(policy, operator.id, form, clean, now)
     owner = find_or_create_owner(session, clean.owner_name, clean.phone, now)
     room = find_or_create_room(session, clean.building, clean.unit, clean.room)
     assert owner.id is not None and room.id is not None
-    case = Case(
-        number=next_case_number(session, policy, clean.received_at),
-        source_id=form.source_id or None,
-        channel=clean.channel,
-        received_at=clean.received_at,
-        received_by_id=operator.id,
-        contact_confirmed=form.contact_confirmed,
-        owner_id=owner.id,
-        room_id=room.id,
-        object_kind=clean.object_kind,
-        object_text=clean.object_text,
-        object_staff_id=subject_id,
-        matter_what=clean.matter_what,
-        matter_when=clean.matter_when,
-        matter_where=clean.matter_where,
-        matter_state=clean.matter_state,
-        demand=clean.demand,
-        category=clean.category,
-        urgency=urgency,
-        status=Status.RECEIVED.value,
-        department=category.department,
-        created_at=now,
-        updated_at=now,
-    )
+    number = next_case_number(session, policy, clean.received_at)
+    case = Case(**case_columns(row, number, owner.id, room.id, subject_id))
     session.add(case)
     try:
         session.flush()
     except IntegrityError:
         raise StepRefused("guard.duplicate_source", source=form.source_id or "", number="") from None
     assert case.id is not None
-    first = start_clock(session, store, case, Step.FIRST_RESPONSE, clean.received_at)
-    resolution = start_clock(session, store, case, Step.RESOLUTION, clean.received_at)
+    clocks = [StepClock(**values) for values in clock_columns(row, case.id)]
+    session.add_all(clocks)
     for item in form.evidence:
         store_evidence(session, case.id, operator.id, item, at=now)
-    receipt_text = t(
-        "receipt.text",
-        None,
-        number=case.number,
-        due=first.due_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M"),
-    )
-    session.add(
-        OwnerUpdate(
-            case_id=case.id,
-            kind=UpdateKind.RECEIPT.value,
-            channel=clean.channel,
-            content=receipt_text,
-            by_id=operator.id,
-            at=now,
-        )
-    )
+    session.add(OwnerUpdate(**receipt_columns(policy, row, case.id, case.number, operator.id, now)))
     refresh_queue_keys(session, case)
     write_document(session, store.dialect, case.id, case_document(case, owner, room))
-    after = record_dict(case, exclude={"id"})
-    after["evidence"] = [e.filename for e in form.evidence]
-    if raised:
-        after["urgency_raised_from"] = clean.urgency
-    audit(session, operator, Action.INTAKE.value, case, None, after, at=now)
-    return IntakeReceipt(case.id, case.number, case.version, urgency, raised, first.due_at, resolution.due_at)
+    audit(
+        session, operator, Action.INTAKE.value, case, None, intake_after(record_dict(case, exclude={"id"}), row), at=now
+    )
+    first, resolution = row.clocks
+    return IntakeReceipt(case.id, case.number, case.version, row.urgency, row.raised, first.due_at, resolution.due_at)
