@@ -21,7 +21,6 @@ from complaint_tui.db import Store
 from complaint_tui.errors import RoleRefused, StepRefused
 from complaint_tui.exporting import ExportFormat, ExportRequest, record_pii_export
 from complaint_tui.models import OwnerUpdate, Status, StepClock
-from tests.conftest import Team
 from tests.helpers import intake_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,12 +37,34 @@ RECEIVED = local(17, 10)
 NOW = RECEIVED + dt.timedelta(minutes=5)
 
 
+class AltTeam:
+    """The staff of a centre under the file's policy. Every account has a PIN: handlers see full
+    phones here, and a role that sees them signs in with one."""
+
+    def __init__(self, store: Store) -> None:
+        pins = {"wang": "2468", "li": "1357", "chen": "8642", "zhao": "9753", "sun": "3164"}
+        sv.add_staff(store, None, login="wang", name="王芳", role="supervisor", pin_code=pins["wang"])
+        boss = sv.sign_in(store, "wang", pins["wang"])
+        for login, name, role, dept in (
+            ("li", "李强", "handler", "engineering"),
+            ("chen", "陈静", "handler", "customer_service"),
+            ("zhao", "赵敏", "desk", "customer_service"),
+            ("sun", "孙磊", "admin", None),
+        ):
+            sv.add_staff(store, boss, login=login, name=name, role=role, department=dept, pin_code=pins[login])
+        self.supervisor = boss
+        self.handler = sv.sign_in(store, "li", pins["li"])
+        self.handler2 = sv.sign_in(store, "chen", pins["chen"])
+        self.desk = sv.sign_in(store, "zhao", pins["zhao"])
+        self.admin = sv.sign_in(store, "sun", pins["sun"])
+
+
 @pytest.fixture
-def alt_team(alt_store: Store) -> Team:
-    return Team(alt_store)
+def alt_team(alt_store: Store) -> AltTeam:
+    return AltTeam(alt_store)
 
 
-def take(store: Store, team: Team, **form: object) -> sv.IntakeReceipt:
+def take(store: Store, team: AltTeam, **form: object) -> sv.IntakeReceipt:
     return sv.intake(store, team.desk, intake_form(received_at=RECEIVED, **form), now=NOW)
 
 
@@ -53,7 +74,7 @@ def clocks(store: Store, case_id: int) -> dict[str, dt.datetime]:
         return {r.step: r.due_at.astimezone(dt.UTC) for r in rows}
 
 
-def test_case_numbers_carry_the_centres_prefix(alt_store: Store, alt_team: Team) -> None:
+def test_case_numbers_carry_the_centres_prefix(alt_store: Store, alt_team: AltTeam) -> None:
     first = take(alt_store, alt_team)
     second = take(alt_store, alt_team, phone="13900001111")
     assert (first.number, second.number) == ("WY20261117-0001", "WY20261117-0002")
@@ -65,7 +86,7 @@ def test_case_numbers_carry_the_centres_prefix(alt_store: Store, alt_team: Team)
 
 
 def test_a_channels_promise_sooner_than_the_urgency_limit_sets_the_first_response(
-    alt_store: Store, alt_team: Team
+    alt_store: Store, alt_team: AltTeam
 ) -> None:
     """S1.1, S2.1: the hotline promises 30 minutes; a normal case's own limit is a working day."""
     phoned = take(alt_store, alt_team, channel="hotline")
@@ -82,7 +103,7 @@ def test_a_channels_promise_sooner_than_the_urgency_limit_sets_the_first_respons
 
 
 def test_working_day_limits_skip_the_centres_day_off_and_count_its_working_saturday(
-    alt_store: Store, alt_team: Team
+    alt_store: Store, alt_team: AltTeam
 ) -> None:
     """Normal resolution is 3 working days: Thursday 19, Friday 20 and the working Saturday 21."""
     r = take(alt_store, alt_team, channel="letter")
@@ -95,7 +116,7 @@ def test_working_day_limits_skip_the_centres_day_off_and_count_its_working_satur
     assert urgent.first_response_due == local(17, 12) and urgent.resolution_due == local(19, 10)
 
 
-def _fed_back(store: Store, team: Team) -> tuple[int, int]:
+def _fed_back(store: Store, team: AltTeam) -> tuple[int, int]:
     """A case walked under the centre's policy to the point where its return visit is due."""
     r = take(store, team, channel="letter")
     v = sv.acknowledge(store, team.desk, r.case_id, r.version, "phone", "已回电").version
@@ -127,7 +148,7 @@ def _fed_back(store: Store, team: Team) -> tuple[int, int]:
 
 
 def test_the_centres_satisfied_minimum_decides_which_visit_closes_and_which_reopens(
-    alt_store: Store, alt_team: Team
+    alt_store: Store, alt_team: AltTeam
 ) -> None:
     """S4.2 with satisfied_min = 3: a 3 closes (the default would refuse it), a 2 does not."""
     cid, v = _fed_back(alt_store, alt_team)
@@ -149,7 +170,7 @@ def test_the_centres_satisfied_minimum_decides_which_visit_closes_and_which_reop
     assert again.status is Status.INVESTIGATING and (view.cycle, view.reopen_count) == (2, 1)
 
 
-def test_the_policys_roles_decide_who_sees_the_full_phone(alt_store: Store, alt_team: Team) -> None:
+def test_the_policys_roles_decide_who_sees_the_full_phone(alt_store: Store, alt_team: AltTeam) -> None:
     """S6.5 with pii_roles = handler, supervisor: the desk sees a masked number, any handler the full one."""
     r = take(alt_store, alt_team, phone="13812345678")
     shown = {

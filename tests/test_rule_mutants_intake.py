@@ -137,3 +137,10 @@ def test_the_same_source_row_is_never_taken_twice(store: Store, team: Team) -> N
     assert count(store, Case) == 1
     with store.read() as s:
         assert s.exec(select(func.count()).select_from(AuditEvent).where(col(AuditEvent.action) == "intake")).one() == 1
+
+
+def test_the_case_number_carries_the_centres_local_day(store: Store, team: Team) -> None:
+    """S6.1: a call at half past midnight in Shanghai is numbered for that day, not the UTC day before."""
+    midnight = dt.datetime(2026, 12, 1, 0, 30, tzinfo=SHANGHAI).astimezone(dt.UTC)
+    r = sv.intake(store, team.desk, intake_form(received_at=midnight), now=midnight)
+    assert r.number == "TS20261201-0001"
