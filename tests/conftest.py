@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from complaint_tui.db import Store, make_engine, upgrade
 from complaint_tui.i18n import set_language
 from complaint_tui.policy import default_policy, load_policy
-from complaint_tui.services import Operator, add_staff, sign_in
+from complaint_tui.services import Operator, add_staff, pin_hash, sign_in
 from tests.pg_server import PgServer
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -29,6 +29,22 @@ _db_counter = itertools.count()
 @pytest.fixture(autouse=True)
 def _english() -> None:
     set_language("en")
+
+
+# scrypt at the real parameters takes a few tenths of a second per PIN; tests that do not check
+# the hash itself use cheap ones. A test that names the ``real_pin_hash`` fixture keeps the real.
+CHEAP_PIN_HASH = pin_hash.ScryptParams(n=2**4, r=1, p=1)
+
+
+@pytest.fixture
+def real_pin_hash() -> pin_hash.ScryptParams:
+    return pin_hash.PARAMS
+
+
+@pytest.fixture(autouse=True)
+def _cheap_pin_hash(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "real_pin_hash" not in request.fixturenames:
+        monkeypatch.setattr(pin_hash, "PARAMS", CHEAP_PIN_HASH)
 
 
 @pytest.fixture(scope="session")
@@ -102,20 +118,37 @@ def sqlite_store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sto
     engine.dispose()
 
 
+# The PINs of the accounts whose roles need one (supervisor, admin, and the desk: the default
+# policy lets desk clerks see full phone numbers); the handlers have none.
+TEAM_PINS = {"wang": "2468", "zhao": "1357", "sun": "8642"}
+
+
 class Team:
     """The staff of a small service centre, signed in."""
 
     def __init__(self, store: Store) -> None:
-        add_staff(store, None, login="wang", name="王芳", role="supervisor", department="customer_service")
-        add_staff(store, None, login="li", name="李强", role="handler", department="engineering")
-        add_staff(store, None, login="chen", name="陈静", role="handler", department="customer_service")
-        add_staff(store, None, login="zhao", name="赵敏", role="desk", department="customer_service")
-        add_staff(store, None, login="sun", name="孙磊", role="admin")
-        self.supervisor: Operator = sign_in(store, "wang")
+        pins = TEAM_PINS
+        add_staff(
+            store,
+            None,
+            login="wang",
+            name="王芳",
+            role="supervisor",
+            department="customer_service",
+            pin_code=pins["wang"],
+        )
+        self.supervisor: Operator = sign_in(store, "wang", pins["wang"])
+        boss = self.supervisor
+        add_staff(store, boss, login="li", name="李强", role="handler", department="engineering")
+        add_staff(store, boss, login="chen", name="陈静", role="handler", department="customer_service")
+        add_staff(
+            store, boss, login="zhao", name="赵敏", role="desk", department="customer_service", pin_code=pins["zhao"]
+        )
+        add_staff(store, boss, login="sun", name="孙磊", role="admin", pin_code=pins["sun"])
         self.handler: Operator = sign_in(store, "li")
         self.handler2: Operator = sign_in(store, "chen")
-        self.desk: Operator = sign_in(store, "zhao")
-        self.admin: Operator = sign_in(store, "sun")
+        self.desk: Operator = sign_in(store, "zhao", pins["zhao"])
+        self.admin: Operator = sign_in(store, "sun", pins["sun"])
 
 
 @pytest.fixture

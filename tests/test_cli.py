@@ -31,7 +31,8 @@ def test_db_upgrade_check_and_backup(
     assert code == 0 and "current schema" in out
     code, out, _ = run(["db", "check", "--db", str(db)], monkeypatch, capsys)
     assert code == 0 and "Check passed" in out and "Working-day calendar" in out
-    code, out, _ = run(["staff", "add", "wang", "王芳", "--role", "supervisor", "--db", str(db)], monkeypatch, capsys)
+    add = ["staff", "add", "wang", "王芳", "--role", "supervisor", "--new-pin", "2468", "--db", str(db)]
+    code, out, _ = run(add, monkeypatch, capsys)
     assert code == 0 and "wang" in out
     backup = tmp_path / "backup.sqlite3"
     code, out, _ = run(["db", "backup", str(backup), "--db", str(db)], monkeypatch, capsys)
@@ -57,23 +58,26 @@ def test_staff_add_and_list_with_roles_and_errors(
     db = str(tmp_path / "s.sqlite3")
     code, _, err = run(["staff", "add", "zhao", "赵敏", "--db", db], monkeypatch, capsys)
     assert code == 1 and "first account must be a supervisor" in err
-    assert (
-        run(["staff", "add", "wang", "王芳", "--role", "supervisor", "--pin", "2468", "--db", db], monkeypatch, capsys)[
-            0
-        ]
-        == 0
-    )
+    boss = ["--operator", "wang", "--pin", "2468"]  # a store with staff: a supervisor signs in
     assert (
         run(
-            ["staff", "add", "li", "李强", "--role", "handler", "--department", "engineering", "--db", db],
+            ["staff", "add", "wang", "王芳", "--role", "supervisor", "--new-pin", "2468", "--db", db],
             monkeypatch,
             capsys,
         )[0]
         == 0
     )
-    code, _, err = run(["staff", "add", "qian", "钱", "--role", "chef", "--db", db], monkeypatch, capsys)
+    assert (
+        run(
+            ["staff", "add", "li", "李强", "--role", "handler", "--department", "engineering", "--db", db, *boss],
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
+    code, _, err = run(["staff", "add", "qian", "钱", "--role", "chef", "--db", db, *boss], monkeypatch, capsys)
     assert code == 1 and "Role: choose one of" in err
-    code, out, _ = run(["staff", "list", "--db", db], monkeypatch, capsys)
+    code, out, _ = run(["staff", "list", "--db", db, *boss], monkeypatch, capsys)
     assert code == 0 and "李强" in out and "Engineering" in out and "supervisor" in out
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, func, select
 from complaint_tui import queries as q
 from complaint_tui import services as sv
 from complaint_tui.db import Store, check, make_engine
-from complaint_tui.demo import build_demo
+from complaint_tui.demo import DEMO_PIN, build_demo
 from complaint_tui.errors import DeskError, EditConflict
 from complaint_tui.models import (
     FINAL_STATUSES,
@@ -132,13 +132,14 @@ def test_staff_roster(demo: Store) -> None:
     assert staff["li"].role == "handler" and staff["chen"].role == "handler"
     assert staff["zhao"].role == "desk"
     assert staff["sun"].role == "admin"
-    assert all(s.pin_hash is None for s in staff.values())
+    # One PIN for every demo account, hashed once (README: Accounts and PINs).
+    assert len({s.pin_hash for s in staff.values()}) == 1 and staff["wang"].pin_hash
     assert all(re.search(r"[\u4e00-\u9fff]", s.name) for s in staff.values())
     for dept in demo.policy.departments:
         handlers = [s for s in staff.values() if s.department == dept and s.role == "handler" and s.active]
         assert len(handlers) >= 2, dept
-    assert not sv.needs_pin(demo, "wang")
-    assert sv.sign_in(demo, "zhao").role.value == "desk"
+    assert sv.needs_pin(demo, "wang")
+    assert sv.sign_in(demo, "zhao", "2468").role.value == "desk"
 
 
 def test_owners_rooms_and_evidence(demo: Store) -> None:
@@ -337,7 +338,7 @@ def test_search_finds_demo_cases(demo: Store) -> None:
 
 
 def test_queries_read_a_demo_case(demo: Store) -> None:
-    wang = sv.sign_in(demo, "wang")
+    wang = sv.sign_in(demo, "wang", DEMO_PIN)
     cases = all_of(demo, Case)
     for c in cases[:: max(1, len(cases) // 12)]:
         detail = q.case_detail(demo, wang, c.id, now=NOW)
@@ -375,7 +376,9 @@ def digest(store: Store) -> str:
         ):
             order = "day" if name == "case_number_counter" else "id"
             for row in conn.execute(text(f"SELECT * FROM {name} ORDER BY {order}")):
-                h.update(repr(tuple(row)).encode())
+                # the demo PIN's hash has a random salt: the same PIN, never the same bytes
+                values = {k: v for k, v in row._mapping.items() if k != "pin_hash"}
+                h.update(repr(tuple(values.values())).encode())
     return h.hexdigest()
 
 
@@ -394,7 +397,7 @@ def test_same_seed_same_data(sqlite_store: Store, tmp_path: Path, request: pytes
 
 
 def test_refuses_a_store_in_use(sqlite_store: Store) -> None:
-    sv.add_staff(sqlite_store, None, login="wang", name="王芳", role="supervisor")
+    sv.add_staff(sqlite_store, None, login="wang", name="王芳", role="supervisor", pin_code="2468")
     with pytest.raises(DeskError):
         build_demo(sqlite_store, cases=10, now=NOW)
 
@@ -413,7 +416,7 @@ def test_intake_after_the_demo_continues_the_numbers(store: Store) -> None:
     with store.read() as s:
         last_day = s.exec(select(CaseNumberCounter).order_by(col(CaseNumberCounter.day).desc())).first()
         assert last_day is not None
-    zhao = sv.sign_in(store, "zhao")
+    zhao = sv.sign_in(store, "zhao", DEMO_PIN)
     receipt = sv.intake(store, zhao, intake_form(received_at=NOW), now=NOW + dt.timedelta(minutes=5))
     assert receipt.number == f"TS{last_day.day}-{last_day.last + 1:04d}"
     # the id sequences were moved past the demo's rows (PostgreSQL), and search indexes the new case
@@ -443,7 +446,7 @@ def test_services_move_demo_cases_on(store: Store) -> None:
             ).all()
             if t.id is not None
         ]
-    wang = sv.sign_in(store, "wang")
+    wang = sv.sign_in(store, "wang", DEMO_PIN)
     # the first response on a case the demo left waiting
     done = sv.acknowledge(store, wang, wid, waiting.version, "phone", "已回电说明处理安排", now=later)
     assert done.status is Status.INVESTIGATING and done.version == waiting.version + 1

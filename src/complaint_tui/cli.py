@@ -16,11 +16,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from complaint_tui.db import Store, backup, check, open_store, upgrade
 from complaint_tui.errors import DeskError
-from complaint_tui.i18n import current_language, language_from_locale, set_language, t
+from complaint_tui.i18n import language_from_locale, set_language, t
 from complaint_tui.paths import db_url
 from complaint_tui.policy import load_policy
 
@@ -85,21 +84,26 @@ def desk(
     chosen = _lang(lang)
     from complaint_tui.settings import Settings
 
+    pin_code: str | None = None
     if demo:
         folder = Path(tempfile.mkdtemp(prefix="complaint-tui-demo-"))
         url = db_url(str(folder / "demo.sqlite3"))
-        from complaint_tui.demo import build_demo
+        from complaint_tui.demo import DEMO_PIN, build_demo
 
         store = open_store(url, load_policy(policy))
         build_demo(store, cases=300, seed=7)
         operator = operator or "wang"
+        pin_code = DEMO_PIN  # every demo account's PIN (README); a real store's desk asks for it
     else:
         url = db_url(db)
         store = open_store(url, load_policy(policy))
     from complaint_tui.app import run_app
 
     try:
-        run_app(Settings(db_url=url, policy_path=policy, lang=chosen, operator_login=operator, demo=demo), store)
+        settings = Settings(
+            db_url=url, policy_path=policy, lang=chosen, operator_login=operator, operator_pin=pin_code, demo=demo
+        )
+        run_app(settings, store)
     finally:
         if demo:  # a throwaway store: nothing of it should stay behind on the desk's disk
             store.engine.dispose()
@@ -149,45 +153,6 @@ def db_backup(file: Annotated[Path, typer.Argument(help="The new backup file.")]
     out.print(t("cli.backup_done", None, path=str(file)))
 
 
-@staff_app.command("add")
-def staff_add(
-    login: Annotated[str, typer.Argument(help="Sign-in name, e.g. wang")],
-    name: Annotated[str, typer.Argument(help="Full name, e.g. 王芳")],
-    role: Annotated[str, typer.Option("--role", help="desk, handler, supervisor or admin")] = "desk",
-    department: Annotated[str | None, typer.Option("--department", help="e.g. engineering")] = None,
-    pin: Annotated[str | None, typer.Option("--pin", help="Optional 4-12 digit PIN")] = None,
-    db: DbOption = None,
-    policy: PolicyOption = None,
-) -> None:
-    """Add a staff account.
-
-    Example: complaint-tui staff add li 李强 --role handler --department engineering
-    """
-    from complaint_tui.services import add_staff
-
-    store = _store(db, policy)
-    row = add_staff(store, None, login=login, name=name, role=role, department=department, pin_code=pin)
-    out.print(t("cli.staff_added", None, login=row.login, role=t(f"role.{row.role.value}")))
-
-
-@staff_app.command("list")
-def staff_list(
-    db: DbOption = None, all_: Annotated[bool, typer.Option("--all", help="Include inactive")] = False
-) -> None:
-    """List staff accounts.
-
-    Example: complaint-tui staff list --db centre.sqlite3
-    """
-    from complaint_tui.services import list_staff
-
-    store = _store(db, None)
-    table = Table(t("cli.col_login"), t("cli.col_name"), t("cli.col_role"), t("cli.col_department"), t("cli.col_pin"))
-    for row in list_staff(store, include_inactive=all_):
-        dept = store.policy.label("departments", row.department, current_language()) if row.department else ""
-        table.add_row(row.login, row.name, t(f"role.{row.role.value}"), dept, "✓" if row.has_pin else "")
-    out.print(table)
-
-
 @app.command("demo")
 def demo_cmd(
     db: Annotated[Path, typer.Option("--db", help="The new demo database file.")],
@@ -208,9 +173,10 @@ def demo_cmd(
     out.print(t("cli.demo_done", None, cases=summary.cases, path=str(db), seconds=f"{summary.seconds:.1f}"))
 
 
-from complaint_tui import cli_batch  # noqa: E402 - registers on `app`, defined above
+from complaint_tui import cli_batch, cli_staff  # noqa: E402 - register on `app`, defined above
 
 cli_batch.register(app)
+cli_staff.register(staff_app)
 
 
 def main() -> None:

@@ -63,6 +63,7 @@ from complaint_tui.models import (
 )
 from complaint_tui.policy import Policy
 from complaint_tui.policy import Step as Clock
+from complaint_tui.services.pin_hash import hash_pin
 from complaint_tui.services.search_index import case_document
 from complaint_tui.validation import normalise_phone
 from complaint_tui.workflow import (
@@ -86,6 +87,8 @@ MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 _SQLITE_CACHE_KIB = 64 * 1024
+# Every demo account's PIN (README: Accounts and PINs); ``--demo`` signs in with it.
+DEMO_PIN = "2468"
 
 
 @dataclass(frozen=True)
@@ -1313,6 +1316,7 @@ class _Generator:
         rows: list[tuple[Any, ...]] = []
         seeds = list(data.ROSTER)
         covered = {s.department for s in seeds if s.role == Role.HANDLER.value and s.active}
+        pin_hash = hash_pin(DEMO_PIN)  # once: each hash takes a few tenths of a second
         extra = iter(data.EXTRA_HANDLERS)
         for dept in departments:
             # A department the centre's policy adds gets two handlers of its own.
@@ -1327,7 +1331,7 @@ class _Generator:
             role = Role(s.role)
             member = _Staff(base + i, s.login, s.name, role, home, s.active, Actor(base + i, role))
             self.staff.append(member)
-            rows.append((member.id, s.login, s.name, s.role, home, s.active, None, self.ts(created), 0, None))
+            rows.append((member.id, s.login, s.name, s.role, home, s.active, pin_hash, self.ts(created), 0, None))
         self.desks = [s for s in self.staff if s.role is Role.DESK and s.active]
         self.supervisors = [s for s in self.staff if s.role is Role.SUPERVISOR and s.active]
         self.handlers = [s for s in self.staff if s.role is Role.HANDLER and s.active]

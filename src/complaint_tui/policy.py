@@ -26,6 +26,10 @@ from complaint_tui.workcalendar import WorkCalendar
 
 POLICY_ENV = "COMPLAINT_TUI_POLICY"
 FEEDBACK_MAX_HOURS = 48  # S4.1: the owner hears the result within 24-48 hours, never later.
+# Wrong PINs in a row before an account locks: the default, and the most a policy may allow
+# (more would let a 4-digit PIN be guessed by trying).
+MAX_FAILED_PINS_DEFAULT = 5
+MAX_FAILED_PINS_LIMIT = 20
 
 
 class Step(StrEnum):
@@ -128,6 +132,7 @@ class Policy:
     limits: dict[str, dict[Step, Limit]]
     category_limits: dict[str, dict[Step, Limit]]
     calendar: WorkCalendar = field(compare=False)
+    max_failed_pins: int = MAX_FAILED_PINS_DEFAULT
 
     @property
     def most_urgent(self) -> str:
@@ -369,6 +374,19 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
         if key != "category" and key not in urgencies:
             raise PolicyError(source, f"limits.{key}", "unknown_code", value=key, known=", ".join(urgencies))
 
+    security = data.get("security", {})
+    if not isinstance(security, dict):
+        raise PolicyError(source, "security", "table")
+    max_failed_pins = security.get("max_failed_pins", MAX_FAILED_PINS_DEFAULT)
+    if (
+        not isinstance(max_failed_pins, int)
+        or isinstance(max_failed_pins, bool)
+        or not 1 <= max_failed_pins <= MAX_FAILED_PINS_LIMIT
+    ):
+        raise PolicyError(
+            source, "security.max_failed_pins", "failed_pins", value=max_failed_pins, max=MAX_FAILED_PINS_LIMIT
+        )
+
     cal = data.get("calendar", {})
     if not isinstance(cal, dict):
         raise PolicyError(source, "calendar", "table")
@@ -392,6 +410,7 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
         limits=limits,
         category_limits=category_limits,
         calendar=calendar,
+        max_failed_pins=max_failed_pins,
     )
 
 

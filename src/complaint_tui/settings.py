@@ -11,4 +11,7 @@ class Settings:
     policy_path: str | None = None
     lang: str = "en"
     operator_login: str | None = None
+    # The PIN of ``operator_login``: only ``--demo`` gives one (its accounts' documented PIN); a
+    # real store's desk asks for it on the sign-in screen.
+    operator_pin: str | None = None
     demo: bool = False

@@ -17,7 +17,7 @@ import pytest
 from complaint_tui.db import Store
 from complaint_tui.exporting import COLUMN_CODES
 from tests.batch.conftest import csv_text, row
-from tests.conftest import Team
+from tests.conftest import TEAM_PINS, Team
 
 SCRIPT = Path(sys.executable).with_name("complaint-tui")
 
@@ -42,10 +42,10 @@ def centre(sqlite_store: Store, tmp_path: Path) -> tuple[str, Path]:
 
 def test_import_export_report_through_the_console_script(centre: tuple[str, Path], tmp_path: Path) -> None:
     db, path = centre
-    imported = run("import", str(path), "--db", db, "--operator", "zhao")
+    imported = run("import", str(path), "--db", db, "--operator", "zhao", "--pin", TEAM_PINS["zhao"])
     assert imported.returncode == 0, imported.stderr
     assert "Imported 5 case(s)" in imported.stdout and "TS" in imported.stdout
-    again = run("import", str(path), "--db", db, "--operator", "zhao")
+    again = run("import", str(path), "--db", db, "--operator", "zhao", "--pin", TEAM_PINS["zhao"])
     assert again.returncode == 0 and "Imported 0 case(s); 5 row(s)" in again.stdout
 
     exported = run("export", "--db", db, "--format", "csv")
@@ -81,9 +81,9 @@ def test_import_export_report_through_the_console_script(centre: tuple[str, Path
         (["export", "--status", "open"], "unknown code 'open'"),
         (["export", "--format", "pdf"], "unknown code 'pdf'"),
         (["report", "--by", "floor"], "unknown code 'floor'"),
-        (["import", "missing.csv", "--operator", "zhao"], "No file missing.csv"),
+        (["import", "missing.csv", "--operator", "zhao", "--pin", TEAM_PINS["zhao"]], "No file missing.csv"),
         (["import", "{csv}"], "--operator"),
-        (["import", "{csv}", "--operator", "nobody"], "No active staff account"),
+        (["import", "{csv}", "--operator", "nobody", "--pin", "1234"], "Wrong login or PIN"),
         (["export", "--include-pii"], "--operator"),
     ],
 )
@@ -113,7 +113,7 @@ def test_rejected_import_prints_the_report_and_exits_1(centre: tuple[str, Path],
     db, _path = centre
     bad = tmp_path / "bad.csv"
     bad.write_text(csv_text([row(1), row(2, channel="fax", phone="abc")]), encoding="utf-8")
-    result = run("import", str(bad), "--db", db, "--operator", "zhao")
+    result = run("import", str(bad), "--db", db, "--operator", "zhao", "--pin", TEAM_PINS["zhao"])
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "fax" in result.stderr and "one_of" in result.stderr and "phone" in result.stderr
     assert "2 problem(s) in the file; nothing was imported." in result.stderr

@@ -23,6 +23,7 @@ from complaint_tui.db import Store
 from complaint_tui.i18n import set_language
 from complaint_tui.services import IntakeForm, IntakeReceipt, Operator, add_staff, intake, sign_in
 from complaint_tui.settings import Settings
+from tests.conftest import TEAM_PINS
 
 # A Monday morning in the centre's zone (10:00 Asia/Shanghai): the clocks of every test.
 NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
@@ -32,14 +33,17 @@ class Staff:
     """The staff of a small centre (like tests/conftest.py's Team), on the SQLite store."""
 
     def __init__(self, store: Store) -> None:
-        add_staff(store, None, login="wang", name="王芳", role="supervisor", department="customer_service")
-        add_staff(store, None, login="li", name="李强", role="handler", department="engineering")
-        add_staff(store, None, login="chen", name="陈静", role="handler", department="customer_service")
-        add_staff(store, None, login="zhao", name="赵敏", role="desk", department="customer_service")
-        self.supervisor: Operator = sign_in(store, "wang")
+        pins = TEAM_PINS  # the supervisor and the desk clerk need PINs; the handlers have none
+        cs = "customer_service"
+        add_staff(store, None, login="wang", name="王芳", role="supervisor", department=cs, pin_code=pins["wang"])
+        self.supervisor: Operator = sign_in(store, "wang", pins["wang"])
+        boss = self.supervisor
+        add_staff(store, boss, login="li", name="李强", role="handler", department="engineering")
+        add_staff(store, boss, login="chen", name="陈静", role="handler", department=cs)
+        add_staff(store, boss, login="zhao", name="赵敏", role="desk", department=cs, pin_code=pins["zhao"])
         self.handler: Operator = sign_in(store, "li")
         self.handler2: Operator = sign_in(store, "chen")
-        self.desk: Operator = sign_in(store, "zhao")
+        self.desk: Operator = sign_in(store, "zhao", pins["zhao"])
 
 
 @pytest.fixture
@@ -54,8 +58,12 @@ def make_app(
     now: dt.datetime = NOW,
     poll_seconds: float | None = None,
 ) -> DeskApp:
-    """The app as ``run_app`` builds it, at a fixed time; no polling unless ``poll_seconds``."""
-    settings = Settings(db_url=store.url_for_display(), lang=lang, operator_login=operator)
+    """The app as ``run_app`` builds it, at a fixed time; no polling unless ``poll_seconds``.
+
+    ``operator`` is signed in at start with its PIN (as ``--demo`` does), straight to the queue.
+    """
+    pin_code = TEAM_PINS.get(operator) if operator else None
+    settings = Settings(db_url=store.url_for_display(), lang=lang, operator_login=operator, operator_pin=pin_code)
     return DeskApp(settings, store, clock=lambda: now, poll_seconds=poll_seconds)
 
 

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input
 from complaint_tui.db import Store
 from complaint_tui.i18n import catalog, t
 from complaint_tui.screens.queue import QueueScreen
-from complaint_tui.services import add_staff, list_staff
+from complaint_tui.services import add_staff, list_staff, sign_in
 from tests.tui.conftest import Keys, Staff, file_intake, make_app, settle, shown
 
 SOURCES = Path(__file__).parents[2] / "src" / "complaint_tui"
@@ -95,6 +95,7 @@ async def test_first_run_creates_the_first_supervisor(sqlite_store: Store) -> No
         app.screen.query_one("#first-login", Input).value = ""
         app.screen.query_one("#first-login", Input).focus()
         await keys.type("wang")
+        app.screen.query_one("#first-pin", Input).value = "2468"  # a supervisor needs a PIN
         await keys.press("ctrl+s")
         assert isinstance(app.screen, QueueScreen)
         assert app.operator is not None and app.operator.role.value == "supervisor"
@@ -105,7 +106,7 @@ async def test_first_run_creates_the_first_supervisor(sqlite_store: Store) -> No
 async def test_pin_is_asked_and_checked(sqlite_store: Store) -> None:
     """Issue 3, item 2: an account with a PIN signs in only with it."""
     add_staff(sqlite_store, None, login="wang", name="王芳", role="supervisor", pin_code="2468")
-    add_staff(sqlite_store, None, login="zhao", name="赵敏", role="desk")
+    add_staff(sqlite_store, sign_in(sqlite_store, "wang", "2468"), login="xu", name="徐亮", role="handler")
     app = make_app(sqlite_store, "en", operator=None)
     async with app.run_test(size=(120, 40)) as pilot:
         keys = Keys(pilot)
@@ -113,7 +114,7 @@ async def test_pin_is_asked_and_checked(sqlite_store: Store) -> None:
         await keys.press("enter")  # the first listed: wang, with a PIN
         await keys.type("1111")
         await keys.press("enter")
-        assert t("error.pin_wrong", "en") in shown(app, "#err-pin-signin")
+        assert t("error.sign_in_failed", "en") in shown(app, "#err-pin-signin")
         assert app.operator is None
         await keys.type("2468")
         await keys.press("enter")

@@ -1,8 +1,9 @@
 """Sign-in (issue 3, item 2): choose who you are, type the PIN where the account has one.
 
-On an empty store the first person is led through creating the first supervisor account
-(``add_staff`` with no operator accepts only a managing role then), and is signed in with it.
-``--operator LOGIN`` preselects the account and signs in at once when it has no PIN.
+On an empty store the first person is led through creating the first supervisor account, with
+its PIN (``add_staff`` with no operator accepts only a managing role with a PIN then), and is
+signed in with it. ``--operator LOGIN`` preselects the account and asks for its PIN.
+A refused sign-in says "wrong login or PIN" whatever the reason (services/staff.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from complaint_tui.errors import DeskError, InvalidInput
 from complaint_tui.models import Role
 from complaint_tui.screens.base import DeskScreen
 from complaint_tui.services import Operator, StaffRow, add_staff, list_staff, sign_in, staff_count
+from complaint_tui.services.staff import SIGN_IN_FAILED
 from complaint_tui.validation import login_name, person_name, pin
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock, RuleValidator
@@ -70,11 +72,12 @@ class SignInScreen(DeskScreen):
                 )
                 yield FieldBlock(
                     "pin",
-                    self.tr("tui.signin.pin_optional"),
+                    self.tr("tui.signin.pin_required"),
                     Input(
                         password=True,
                         id="first-pin",
-                        validators=[RuleValidator("pin", pin, lang=self.lang, optional=True)],
+                        max_length=12,
+                        validators=[RuleValidator("pin", pin, lang=self.lang)],
                     ),
                     id="block-pin-first",
                 )
@@ -186,9 +189,11 @@ class SignInScreen(DeskScreen):
                     block.show_error(problem.message(self.lang))
             self.query_one(StatusLine).warn(error.message(self.lang))
             return True
-        if error.key == "error.pin_wrong":
-            self.query_one("#block-pin-signin", FieldBlock).show_error(error.message(self.lang))
-            self.query_one("#pin", Input).value = ""
+        if error.key in (SIGN_IN_FAILED, "error.account_locked", "error.pin_not_set"):
+            block = self.query_one("#block-pin-signin", FieldBlock)
+            if block.display:
+                block.show_error(error.message(self.lang))
+                self.query_one("#pin", Input).value = ""
             self.query_one(StatusLine).warn(error.message(self.lang))
             return True
         return False

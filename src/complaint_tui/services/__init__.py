@@ -41,8 +41,14 @@ from complaint_tui.services.staff import (
     add_staff,
     list_staff,
     needs_pin,
+    pin_required,
+    reset_pin,
+    set_active,
+    set_staff,
     sign_in,
+    staff_accounts,
     staff_count,
+    unlock,
 )
 
 __all__ = [
@@ -72,6 +78,12 @@ __all__ = [
     "log_return_visit",
     "merge",
     "needs_pin",
+    "pin_required",
+    "reset_pin",
+    "set_active",
+    "set_staff",
+    "staff_accounts",
+    "unlock",
     "pause",
     "plan",
     "record_chase",

@@ -72,6 +72,20 @@ class CaseChange:
     status: Status
 
 
+def current_operator(session: Session, operator: Operator) -> Operator:
+    """``operator`` as the store knows it in this transaction: its role and department re-read.
+
+    A verb never trusts the role an ``Operator`` object claims (it may be stale, or made up): an
+    unknown id is ``NotFound`` and a deactivated account may do nothing.
+    """
+    staff = session.get(Staff, operator.id)
+    if staff is None:
+        raise NotFound("error.staff_not_found", staff=str(operator.id))
+    if not staff.active:
+        raise RoleRefused("error.account_inactive", login=staff.login)
+    return Operator.of(staff)
+
+
 def require_role(operator: Operator, action: Action) -> None:
     if action not in ROLE_ACTIONS[operator.role]:
         raise RoleRefused(
@@ -153,9 +167,11 @@ def case_facts(session: Session, store: Store, case: Case) -> CaseFacts:
 
 
 def check_step(session: Session, store: Store, case: Case, operator: Operator, action: Action) -> CaseFacts:
-    require_role(operator, action)
+    """The case's facts, if the operator (re-read in ``session``) may take ``action`` on it now."""
+    fresh = current_operator(session, operator)
+    require_role(fresh, action)
     facts = case_facts(session, store, case)
-    raise_if_refused(refusal(action, facts, operator.actor))
+    raise_if_refused(refusal(action, facts, fresh.actor))
     return facts
 
 
