@@ -376,3 +376,72 @@ def test_a_store_whose_managers_have_no_pin_can_be_given_one_at_the_server(store
     sv.reset_pin(store, None, "wang", "1111")
     assert sv.sign_in(store, "wang", "1111").login == "wang"
     assert refused_key(lambda: sv.reset_pin(store, None, "sun", "2222")) == "guard.manager_required"
+
+
+# --- the staff commands ---------------------------------------------------------------------
+
+
+def cli_run(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """``complaint-tui ARGS`` in this process (not on a terminal: nothing is asked); exit code, output."""
+    from complaint_tui import cli
+
+    monkeypatch.setattr("sys.argv", ["complaint-tui", *args])
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("COMPLAINT_TUI_PIN", raising=False)
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    out = capsys.readouterr()
+    return int(done.value.code or 0), out.out + out.err
+
+
+def test_staff_commands_need_a_signed_in_manager_and_audit_them(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    team = Team(sqlite_store)
+    db = ["--db", str(sqlite_store.engine.url.database)]
+    boss = ["--operator", "wang", "--pin", TEAM_PINS["wang"]]
+    # The testers' finding: no sign-in on a store that has staff.
+    code, out = cli_run(
+        ["staff", "add", "mallory", "马洛", "--role", "supervisor", "--new-pin", "1111", *db], monkeypatch, capsys
+    )
+    assert code == 1 and "supervisor or admin" in out and "Traceback" not in out
+    code, out = cli_run(
+        ["staff", "add", "mallory", "马洛", "--operator", "wang", "--pin", "1111", *db], monkeypatch, capsys
+    )
+    assert code == 1 and out.strip() == "Wrong login or PIN."
+    mallory_as_handler = ["staff", "add", "mallory", "马洛", "--role", "handler", "--operator", "li", "--pin", "1"]
+    code, out = cli_run([*mallory_as_handler, *db], monkeypatch, capsys)
+    assert code == 1 and out.strip() == "A handler may not add staff."
+    code, out = cli_run(["staff", "add", "mallory", "马洛", "--operator", "wang", *db], monkeypatch, capsys)
+    assert code == 1 and "--pin" in out  # no PIN and no terminal to ask on
+    assert "mallory" not in [r.login for r in sv.list_staff(sqlite_store, include_inactive=True)]
+
+    code, out = cli_run(["staff", "add", "qian", "钱多", "--role", "handler", *boss, *db], monkeypatch, capsys)
+    assert code == 0 and "Added qian" in out
+    code, out = cli_run(["staff", "set", "qian", "--department", "security", *boss, *db], monkeypatch, capsys)
+    assert code == 0 and "Security" in out
+    code, out = cli_run(["staff", "deactivate", "qian", *boss, *db], monkeypatch, capsys)
+    assert code == 0 and staff_row(sqlite_store, "qian").active is False
+    code, out = cli_run(["staff", "activate", "qian", *boss, *db], monkeypatch, capsys)
+    assert code == 0 and staff_row(sqlite_store, "qian").active is True
+    code, out = cli_run(["staff", "reset-pin", "qian", "--new-pin", "55555", *boss, *db], monkeypatch, capsys)
+    assert code == 0 and sv.sign_in(sqlite_store, "qian", "55555").login == "qian"
+    with sqlite_store.write() as s:
+        s.execute(text("UPDATE staff SET failed_pins = 5, locked_at = CURRENT_TIMESTAMP WHERE login = 'zhao'"))
+    code, out = cli_run(["staff", "unlock", "zhao", *boss, *db], monkeypatch, capsys)
+    assert code == 0 and staff_row(sqlite_store, "zhao").locked_at is None
+    code, out = cli_run(["staff", "list", "--all", *boss, *db], monkeypatch, capsys)
+    assert code == 0 and "钱多" in out and "active" in out
+    code, out = cli_run(
+        ["staff", "deactivate", "wang", "--operator", "sun", "--pin", TEAM_PINS["sun"], *db], monkeypatch, capsys
+    )
+    assert code == 0
+    code, out = cli_run(
+        ["staff", "deactivate", "sun", "--operator", "sun", "--pin", TEAM_PINS["sun"], *db], monkeypatch, capsys
+    )
+    assert code == 1 and "last active supervisor or admin" in out
+    actions = ["add_staff", "set_staff", "activate_staff", "reset_pin", "unlock_staff"]
+    for action in actions:
+        assert events(sqlite_store, action)[-1].staff_id == team.supervisor.id, action
+    first, last = events(sqlite_store, "deactivate_staff")
+    assert (first.staff_id, last.staff_id) == (team.supervisor.id, team.admin.id)
