@@ -513,3 +513,20 @@ def test_a_received_at_outside_the_years_is_a_row_error(
         import_file(store, team, write_csv([row(1), row(2, received_at=typed)]))
     assert [(p.line, p.column) for p in caught.value.problems] == [(3, "received_at")]
     assert case_count(store) == 0
+
+
+def test_the_receipt_tells_the_number_and_the_first_response_time(
+    store: Store, team: Team, write_csv: WriteCsv
+) -> None:
+    """S6.1: the receipt recorded for an imported case names its number and when the first
+    response is due (the first-response clock's due time, in the centre's zone)."""
+    summary = import_file(store, team, write_csv([row(1), row(2, category="safety")]))
+    with store.read() as s:
+        for imported in summary.imported:
+            cid = s.execute(select(Case.id).where(Case.number == imported.number)).scalar_one()
+            due = s.execute(
+                select(StepClock.due_at).where(StepClock.case_id == cid, StepClock.step == "first_response")
+            ).scalar_one()
+            (content,) = s.execute(select(OwnerUpdate.content).where(OwnerUpdate.case_id == cid)).scalars().all()
+            local = due.astimezone(store.policy.zone).strftime("%Y-%m-%d %H:%M")
+            assert imported.number in content and local in content, content
