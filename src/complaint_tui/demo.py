@@ -1268,6 +1268,8 @@ class _Generator:
         self._plan_matters()
         self._stall_deck: list[int] = []
         self._path_cum = list(itertools.accumulate(w for _, w in _PATH_WEIGHTS))
+        # The audit chain's last link, carried from event to event as the rows are made.
+        self.chain_last_id, self.chain_prev, self.chain_events = 0, GENESIS, 0
 
     # -- ids and rows
 
