@@ -133,11 +133,13 @@ def test_a_growing_file_is_stopped_at_the_limit_even_if_it_was_small_when_looked
     path = tmp_path / "recording.m4a"
     path.write_bytes(b"a" * 10)
     real_fstat = os.fstat
+    looked: list[os.stat_result] = []
 
     def then_grows(fd: int) -> os.stat_result:
-        st = real_fstat(fd)
-        path.write_bytes(b"a" * (2 * MB))  # the recorder keeps writing after the look
-        return st
+        if not looked:
+            looked.append(real_fstat(fd))
+            path.write_bytes(b"a" * (2 * MB))  # the recorder keeps writing after the look
+        return looked[0]  # what the file claimed when it was looked at
 
     monkeypatch.setattr(os, "fstat", then_grows)
     assert refusal(lambda: EvidenceInput.from_path(path, "业主", max_bytes=MB)) == ("evidence_file", "file_too_large")
@@ -167,6 +169,26 @@ def test_a_fifo_swapped_in_after_the_check_cannot_hang_the_desk(
         "evidence_path",
         "file_not_regular",
     )
+
+
+def test_a_fifo_or_device_is_refused_without_being_opened(
+    fifo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening is already an act on a device (a tape rewinds, a watchdog arms): refuse first."""
+    opened: list[str] = []
+    real_open = os.open
+
+    def spy(path: Any, *args: Any, **kwargs: Any) -> int:
+        opened.append(os.path.realpath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    for path in (fifo, Path(os.devnull), tmp_path):
+        assert within(5, lambda p=path: refusal(lambda: EvidenceInput.from_path(p, "业主"))) == (
+            "evidence_path",
+            "file_not_regular",
+        )
+    assert opened == []
 
 
 def test_folders_devices_and_sockets_are_refused(tmp_path: Path) -> None:

@@ -152,12 +152,14 @@ def field_values(draw: st.DrawFn, typical: dict[str, Any]) -> dict[str, Any]:
         elif name == "phone":
             values[name] = draw(st.one_of(st.sampled_from(sorted(PHONES)), any_text))
         else:
-            way = draw(st.sampled_from(["padded", "spiked", "any"]))
+            way = draw(st.sampled_from(["padded", "broken", "spiked", "any"]))
             at = draw(st.integers(0, len(good)))
             if way == "padded":
                 pad = draw(st.sampled_from([" ", "\t", "\r\n", "\u3000", "\n \u2028"]))
                 inside = "\r\n" if name in {"matter_what", "matter_state", "demand"} else ""
                 values[name] = pad + good[:at] + inside + good[at:] + pad
+            elif way == "broken":  # a line break or tab inside: fine in a long text only
+                values[name] = good[:at] + draw(st.sampled_from(["\n", "\t", "\r\n"])) + good[at:]
             elif way == "spiked":
                 values[name] = good[:at] + draw(st.sampled_from(NASTY)) + good[at:]
             else:
@@ -258,10 +260,13 @@ phone_like = st.lists(
     ),
     max_size=24,
 ).map("".join)
+# Area codes of some large cities, and their landlines' 8 digits (starting 2-7: 8xxx can be a service range).
+AREAS = ["010", "020", "021", "022", "023", "024", "025", "027", "028", "029", "0571", "0755", "0769"]
+landline = st.tuples(st.sampled_from(AREAS), st.from_regex(r"[2-7][0-9]{7}", fullmatch=True))
 MOBILE_PREFIXES = ["130", "131", "135", "136", "138", "139", "150", "151", "158", "159", "186", "189"]
 
 
-@given(st.one_of(phone_like, st.text(max_size=40)))
+@given(st.one_of(phone_like, st.text(max_size=40), landline.map(lambda t: f"{t[0]} {t[1]}")))
 def test_normalise_phone_refuses_by_rule_or_returns_a_stored_form(typed: str) -> None:
     """Whatever is typed: a ``RuleBroken`` or one of the stored forms, which reads back as itself."""
     try:
@@ -296,3 +301,10 @@ def test_a_mobile_typed_any_usual_way_is_stored_as_its_11_digits(
     if full_width:
         typed = typed.translate(str.maketrans("0123456789+-", "０１２３４５６７８９＋－"))
     assert normalise_phone(typed) == prefix + rest
+
+
+@given(landline, st.sampled_from(["{a}-{n}", "({a}) {n4} {n8}", "{a} {n}", "+86 {a1} {n}", "{a}{n}", "０{a1}－{n}"]))
+def test_a_landline_typed_any_usual_way_is_stored_as_area_dash_number(parts: tuple[str, str], shape: str) -> None:
+    area, number = parts
+    typed = shape.format(a=area, a1=area[1:], n=number, n4=number[:4], n8=number[4:])
+    assert normalise_phone(typed) == f"{area}-{number}"
