@@ -56,6 +56,7 @@ def test_staff_add_and_list_with_roles_and_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "s.sqlite3")
+    assert run(["db", "upgrade", "--db", db], monkeypatch, capsys)[0] == 0  # staff add never creates a store
     code, _, err = run(["staff", "add", "zhao", "赵敏", "--db", db], monkeypatch, capsys)
     assert code == 1 and "first account must be a supervisor" in err
     boss = ["--operator", "wang", "--pin", "2468"]  # a store with staff: a supervisor signs in
@@ -85,7 +86,7 @@ def test_bad_database_addresses_end_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(["staff", "list", "--db", str(tmp_path / "missing" / "x.sqlite3")], monkeypatch, capsys)
-    assert code == 1 and "does not exist" in err and "Traceback" not in err
+    assert code == 1 and "No store at" in err and "Traceback" not in err
     code, _, err = run(["staff", "list", "--db", "nosuch://x"], monkeypatch, capsys)
     assert code == 1 and "Not a usable database address" in err
 

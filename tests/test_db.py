@@ -25,13 +25,13 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path: Path)
 
 
 def test_opening_a_store_applies_the_migrations(tmp_path: Path) -> None:
-    store = open_store(db_url(tmp_path / "new.sqlite3"))
+    store = open_store(db_url(tmp_path / "new.sqlite3"), create=True)
     assert current_revision(store.engine) == head_revision() == HEAD_REVISION
 
 
 def test_opening_a_current_store_does_not_load_alembic(tmp_path: Path) -> None:
     path = tmp_path / "current.sqlite3"
-    open_store(db_url(path)).engine.dispose()
+    open_store(db_url(path), create=True).engine.dispose()
     code = (
         "import sys\n"
         "from complaint_tui.db import open_store\n"
@@ -42,7 +42,7 @@ def test_opening_a_current_store_does_not_load_alembic(tmp_path: Path) -> None:
 
 
 def test_check_notices_a_changed_evidence_file(tmp_path: Path) -> None:
-    store = open_store(db_url(tmp_path / "c.sqlite3"))
+    store = open_store(db_url(tmp_path / "c.sqlite3"), create=True)
     team = Team(store)
     photo = EvidenceInput(kind="photo", source="业主", filename="a.jpg", data=b"original bytes")
     sv.intake(store, team.desk, intake_form(evidence=[photo]))

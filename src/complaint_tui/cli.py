@@ -1,29 +1,36 @@
 """The command line: ``complaint-tui`` opens the desk; subcommands do the batch and admin work.
 
-Every user error (bad input, unreadable database, bad URL) ends with exit code 1 and one clear
-line in the operator's language, never a traceback. Batch commands import only the headless
-core, so they start fast and run without a terminal UI.
+Every user error (bad input, a slip on the command line, unreadable database, bad URL, a full
+disk) ends with exit code 1 and one clear line in the operator's language, never a traceback
+(``cli_errors.OneLineGroup``). Only ``db upgrade``, ``demo`` and the desk on its default store
+create a store; everything else refuses a store that is not there. Batch commands import only
+the headless core, so they start fast and run without a terminal UI.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from complaint_tui.db import Store, backup, check, open_store, upgrade
+import complaint_tui
+from complaint_tui.cli_errors import OneLineGroup
+from complaint_tui.db import Store, backup, check, open_store, sqlite_file, sqlite_side_files
 from complaint_tui.errors import DeskError
-from complaint_tui.i18n import language_from_locale, set_language, t
-from complaint_tui.paths import db_url
+from complaint_tui.i18n import LANGUAGES, language_from_locale, set_language, t
+from complaint_tui.paths import DB_ENV, db_url
 from complaint_tui.policy import load_policy
 
 app = typer.Typer(
+    cls=OneLineGroup,
     help="Complaint case manager of a property-management service centre. 物业服务中心投诉处理系统。",
     no_args_is_help=False,
     add_completion=False,
@@ -34,8 +41,8 @@ staff_app = typer.Typer(help="Staff accounts and roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False)
+# markup off: a path or a name with [brackets] is printed as typed, not read as a style.
+out = Console(highlight=False, markup=False)
 
 DbOption = Annotated[
     str | None,
@@ -48,16 +55,27 @@ PolicyOption = Annotated[
 LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (default: from the locale).")]
 
 
-def _store(db: str | None, policy: str | None, migrate: bool = True) -> Store:
-    return open_store(db_url(db), load_policy(policy), migrate=migrate)
+def _store(db: str | None, policy: str | None, migrate: bool = True, *, create: bool = False) -> Store:
+    """The store ``--db`` names; a SQLite file that is not there is refused unless ``create``."""
+    return open_store(db_url(db), load_policy(policy), migrate=migrate, create=create)
 
 
 def _lang(lang: str | None) -> str:
     chosen = lang or language_from_locale()
-    if chosen not in ("zh", "en"):
-        raise typer.BadParameter("--lang must be zh or en")
+    if chosen not in LANGUAGES:
+        raise DeskError("cli.bad_lang", value=chosen)
     set_language(chosen)
     return chosen
+
+
+def _version(show: bool) -> None:
+    if show:
+        try:
+            number = metadata.version("complaint-tui")
+        except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+            number = complaint_tui.__version__
+        typer.echo(f"complaint-tui {number}")
+        raise typer.Exit()
 
 
 @app.callback(invoke_without_command=True)
@@ -68,6 +86,9 @@ def desk(
     lang: LangOption = None,
     operator: Annotated[str | None, typer.Option("--operator", help="Sign in as this login.")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Open on a throwaway demo database.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", is_eager=True, callback=_version)
+    ] = False,
 ) -> None:
     """Open the desk (the TUI) when no subcommand is given.
 
@@ -80,6 +101,12 @@ def desk(
         ctx.obj = {"lang": lang}
         if lang:
             _lang(lang)
+        # The desk's own options would be silently ignored by a subcommand: say where they go.
+        given = [name for name, value in (("--db", db), ("--policy", policy), ("--operator", operator)) if value]
+        if demo:
+            given.append("--demo")
+        if given:
+            raise DeskError("cli.desk_option_before_command", option=given[0], command=ctx.invoked_subcommand)
         return
     chosen = _lang(lang)
     from complaint_tui.settings import Settings
@@ -90,13 +117,16 @@ def desk(
         url = db_url(str(folder / "demo.sqlite3"))
         from complaint_tui.demo import DEMO_PIN, build_demo
 
-        store = open_store(url, load_policy(policy))
+        store = open_store(url, load_policy(policy), create=True)
         build_demo(store, cases=300, seed=7)
         operator = operator or "wang"
         pin_code = DEMO_PIN  # every demo account's PIN (README); a real store's desk asks for it
     else:
         url = db_url(db)
-        store = open_store(url, load_policy(policy))
+        # Only the default store is made on first run: a --db or $COMPLAINT_TUI_DB that names no
+        # store is a typo to be told about, not a new empty store to open.
+        first_run = db is None and not os.environ.get(DB_ENV)
+        store = open_store(url, load_policy(policy), create=first_run)
     from complaint_tui.app import run_app
 
     try:
@@ -116,8 +146,7 @@ def db_upgrade(db: DbOption = None) -> None:
 
     Example: complaint-tui db upgrade --db centre.sqlite3
     """
-    store = _store(db, None, migrate=False)
-    upgrade(store.engine)
+    store = _store(db, None, create=True)  # migrates; a new SQLite file is made 0600
     out.print(t("cli.db_upgraded", None, url=store.url_for_display()))
 
 
@@ -146,6 +175,8 @@ def db_check(db: DbOption = None, policy: PolicyOption = None) -> None:
 def db_backup(file: Annotated[Path, typer.Argument(help="The new backup file.")], db: DbOption = None) -> None:
     """Copy a SQLite store to FILE while desks keep working (online backup).
 
+    FILE must be new (a backup never replaces a file); it is made readable by you only.
+
     Example: complaint-tui db backup backups/2026-12-01.sqlite3
     """
     store = _store(db, None)
@@ -166,10 +197,19 @@ def demo_cmd(
     """
     from complaint_tui.demo import build_demo
 
-    if db.exists():
+    if db.exists() or db.is_symlink():
         raise DeskError("cli.demo_exists", path=str(db))
-    store = open_store(db_url(str(db)), load_policy(policy))
-    summary = build_demo(store, cases=cases, seed=seed, progress=sys.stderr.isatty())
+    url = db_url(str(db))
+    store = open_store(url, load_policy(policy), create=True)
+    try:
+        summary = build_demo(store, cases=cases, seed=seed, progress=sys.stderr.isatty())
+    except BaseException:
+        # The file is this command's own and only half built (a full disk, Ctrl-C): take it back.
+        store.engine.dispose()
+        made = sqlite_file(url)
+        for leftover in (made, *sqlite_side_files(made)) if made else ():
+            leftover.unlink(missing_ok=True)
+        raise
     out.print(t("cli.demo_done", None, cases=summary.cases, path=str(db), seconds=f"{summary.seconds:.1f}"))
 
 
@@ -180,22 +220,5 @@ cli_staff.register(staff_app)
 
 
 def main() -> None:
-    """The console script: run the CLI, turning every user error into one line and exit code 1."""
-    set_language(language_from_locale())
-    try:
-        code = app(standalone_mode=False)
-    except DeskError as exc:
-        err.print(f"[red]{exc.message()}[/red]")
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+    """The console script. ``OneLineGroup`` turns every ending into an exit code and at most one line."""
+    app()

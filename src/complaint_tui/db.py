@@ -10,7 +10,9 @@ raw driver error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -25,7 +28,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from complaint_tui.errors import StoreBusy, StoreError
+from complaint_tui.i18n import Msg
 from complaint_tui.policy import Policy, default_policy
+from complaint_tui.safe_files import os_reason
 
 BUSY_TIMEOUT_S = 30.0
 # The newest migration. Opening a store that is already there costs one SELECT instead of
@@ -37,14 +42,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url`` with this product's connection settings."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        backend = parsed.get_backend_name()
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number, a broken [IPv6]
         raise StoreError("error.bad_url", url=url) from None
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            parent = Path(database).parent
-            if not parent.exists():
-                raise StoreError("error.db_dir_missing", path=str(parent))
+    if backend == "sqlite":
+        path = sqlite_file(url)
+        if path is not None and not path.parent.exists():
+            raise StoreError("error.db_dir_missing", path=str(path.parent))
         engine = create_engine(
             parsed,
             echo=echo,
@@ -54,7 +58,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    if parsed.get_backend_name() == "postgresql":
+    if backend == "postgresql":
         try:
             return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
         except Exception as exc:  # a missing driver or a malformed option
@@ -94,6 +98,46 @@ def _is_locked(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig).lower()
 
 
+# SQLite's primary result codes (the low byte of an extended code) and PostgreSQL's SQL states
+# a person can act on: free disk space, fix the file's permissions, restore a backup.
+_SQLITE_REFUSALS = {13: "error.disk_full", 8: "error.store_read_only", 10: "error.disk_io", 11: "error.db_damaged"}
+_SQLITE_NOT_A_DATABASE = 26
+_PG_REFUSALS = {"53100": "error.disk_full", "25006": "error.store_read_only", "58030": "error.disk_io"}
+
+
+def refusal_of(exc: BaseException) -> StoreError | StoreBusy | None:
+    """The words for a driver error that is the disk's or the file's fault, not a bug.
+
+    Busy (other desks hold the lock), disk full, a read-only store, a disk I/O error, a damaged
+    file: the desk and the command line show these in the operator's language instead of the
+    driver's English. Takes SQLAlchemy's wrapped errors and raw ``sqlite3`` ones (online backup);
+    None for anything else.
+    """
+    if _is_locked(exc):
+        return StoreBusy("error.store_busy")
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            if code & 0xFF == _SQLITE_NOT_A_DATABASE:
+                return StoreError("error.db_damaged")
+            key = _SQLITE_REFUSALS.get(code & 0xFF)
+            return StoreError(key) if key else None
+        words = str(orig).lower()  # an sqlite3 built without error codes: its fixed English texts
+        for needle, key in (
+            ("database or disk is full", "error.disk_full"),
+            ("readonly database", "error.store_read_only"),
+            ("disk i/o error", "error.disk_io"),
+            ("malformed", "error.db_damaged"),
+            ("file is not a database", "error.db_damaged"),
+        ):
+            if needle in words:
+                return StoreError(key)
+        return None
+    key = _PG_REFUSALS.get(str(getattr(orig, "sqlstate", "") or ""))
+    return StoreError(key) if key else None
+
+
 @dataclass
 class Store:
     """The database and the policy it is run under; what every service and query receives."""
@@ -112,8 +156,9 @@ class Store:
             try:
                 yield session
             except DBAPIError as exc:
-                if _is_locked(exc):
-                    raise StoreBusy("error.store_busy") from None
+                refusal = refusal_of(exc)  # busy, disk full, read-only: words, not the driver's text
+                if refusal is not None:
+                    raise refusal from None
                 raise
 
     @contextmanager
@@ -125,8 +170,9 @@ class Store:
                 with session.begin():
                     yield session
             except DBAPIError as exc:
-                if _is_locked(exc):
-                    raise StoreBusy("error.store_busy") from None
+                refusal = refusal_of(exc)  # busy, disk full, read-only: words, not the driver's text
+                if refusal is not None:
+                    raise refusal from None
                 raise
 
     def url_for_display(self) -> str:
@@ -181,12 +227,138 @@ def upgrade(engine: Engine) -> None:
         raise StoreError("error.db_unreadable", reason=str(exc.orig)) from None
 
 
-def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True) -> Store:
-    """The store at ``url``, migrated to the current schema unless ``migrate`` is false."""
-    engine = make_engine(url)
-    if migrate and current_revision(engine) != HEAD_REVISION:
-        upgrade(engine)
+def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True, create: bool = False) -> Store:
+    """The store at ``url``, migrated to the current schema unless ``migrate`` is false.
+
+    Only ``create`` makes a new store: a SQLite file that is not there yet (made mode 0600, so
+    its -wal and -shm files are too), or an empty PostgreSQL database. Without it a missing file
+    is refused with its path, so a mistyped ``--db`` never starts an empty store. A file or a
+    database that holds something else (a CSV, random bytes, another program's tables) is
+    refused in any case and never migrated into.
+    """
+    path = sqlite_file(url)
+    created = False
+    if path is not None:
+        created = _claim_sqlite_file(path, create)
+    try:
+        engine = make_engine(url)
+        try:
+            if created:
+                revision = None  # the empty file this call made
+            else:
+                revision = _store_revision(engine, path, may_be_empty=create and path is None)
+            if migrate and revision != HEAD_REVISION:
+                try:
+                    upgrade(engine)
+                except StoreError as exc:  # upgrade() keeps only the driver's text: find the cause in it
+                    refusal = refusal_of(sqlite3.OperationalError(str(exc.params.get("reason", ""))))
+                    raise (refusal or exc) from None
+        except BaseException:
+            engine.dispose()
+            raise
+    except BaseException:
+        if created and path is not None:  # what this call made, it takes back: no empty half-store stays
+            for leftover in (path, *sqlite_side_files(path)):
+                leftover.unlink(missing_ok=True)
+        raise
     return Store(engine, policy or default_policy())
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (``sqlite:///x``, ``sqlite:///file:x?mode=ro&uri=true``); None for
+    another database, an in-memory one or an address that does not parse."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database.startswith("file:") and str(parsed.query.get("uri", "")).lower() in ("true", "1"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    if not database or database == ":memory:" or "mode=memory" in str(parsed.query):
+        return None
+    return Path(database)
+
+
+def sqlite_side_files(path: Path) -> tuple[Path, ...]:
+    """The files SQLite keeps next to a store while it is open: write-ahead log, shared memory, journal."""
+    return tuple(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _claim_sqlite_file(path: Path, create: bool) -> bool:
+    """Check the file a SQLite store lives in; True when this call created it (empty, mode 0600)."""
+    try:
+        if not path.exists():
+            if not create:
+                raise StoreError("error.db_missing", path=str(path))
+            if not path.parent.is_dir():
+                raise StoreError("error.db_dir_missing", path=str(path.parent))
+            try:
+                # O_EXCL: a file that appears meanwhile is someone else's, not ours to fill.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                raise StoreError("error.not_a_store", path=str(path), what=Msg("error.not_a_store_empty")) from None
+            return True
+        if not path.is_file():
+            raise StoreError("error.db_not_file", path=str(path))
+        with path.open("rb") as head:
+            header = head.read(len(_SQLITE_HEADER))
+    except PermissionError:
+        raise StoreError("error.db_no_access", path=str(path)) from None
+    except OSError as exc:
+        raise StoreError("error.db_unreadable", reason=f"{path}: {exc.strerror or exc}") from None
+    if not header:
+        raise StoreError("error.not_a_store", path=str(path), what=Msg("error.not_a_store_empty"))
+    if header != _SQLITE_HEADER:
+        raise StoreError("error.not_a_store", path=str(path), what=Msg("error.not_a_store_not_sqlite"))
+    return False
+
+
+def _store_revision(engine: Engine, path: Path | None, *, may_be_empty: bool) -> str | None:
+    """The schema revision of the store behind ``engine`` (None: empty, and ``may_be_empty``).
+
+    One query for the table names, one for the revision: a store that is there opens without
+    loading Alembic. An empty database is refused unless the caller may create a store in it; a
+    database with tables but no migration table is another program's, refused in any case. An
+    existing SQLite file is read through a read-only connection of its own, so a file that turns
+    out not to be a store is not touched (the engine's first connection would switch it to WAL).
+    """
+    where = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+    revision: str | None = None
+    try:
+        if path is not None:
+            with contextlib.closing(sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)) as raw:
+                names = {str(r[0]) for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if "alembic_version" in names:
+                    row = raw.execute("SELECT version_num FROM alembic_version").fetchone()
+                    revision = str(row[0]) if row else None
+        else:
+            with engine.connect() as conn:
+                query = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                names = {str(r[0]) for r in conn.execute(text(query))}
+                if "alembic_version" in names:
+                    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+                    revision = str(row[0]) if row else None
+    except (DBAPIError, sqlite3.Error) as exc:
+        refusal = refusal_of(exc)
+        if refusal is not None:
+            raise refusal from None
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        raise StoreError("error.db_unreadable", reason=reason) from None
+    if revision is not None:
+        return revision
+    if not names and may_be_empty:
+        return None
+    if not names and path is None:  # an empty PostgreSQL database: `db upgrade` makes it a store
+        raise StoreError("error.store_empty", path=where)
+    if not names:
+        raise StoreError("error.not_a_store", path=where, what=Msg("error.not_a_store_empty_sqlite"))
+    raise StoreError("error.not_a_store", path=where, what=Msg("error.not_a_store_tables"))
 
 
 # --- check and backup --------------------------------------------------------------------
@@ -235,21 +407,37 @@ def check(store: Store, years: list[int]) -> CheckReport:
 
 
 def backup(store: Store, target: Path) -> None:
-    """An online copy of a SQLite store into ``target`` (desks may keep working meanwhile)."""
+    """An online copy of a SQLite store into the new file ``target`` (desks may keep working).
+
+    The file is made here, mode 0600, and never over an existing one (a name that appears
+    meanwhile is refused too). A copy that fails half way, on a full disk say, is removed.
+    """
     if store.dialect != "sqlite":
         raise StoreError("error.backup_sqlite_only")
-    if target.exists():
-        raise StoreError("error.backup_exists", path=str(target))
-    if not target.parent.exists():
-        raise StoreError("error.db_dir_missing", path=str(target.parent))
-    raw = store.engine.raw_connection()
     try:
-        source = raw.driver_connection
-        assert isinstance(source, sqlite3.Connection)
-        dest = sqlite3.connect(str(target))
+        if not target.parent.is_dir():
+            raise StoreError("error.db_dir_missing", path=str(target.parent))
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise StoreError("error.backup_exists", path=str(target)) from None
+    except OSError as exc:
+        raise StoreError("error.backup_write_failed", path=str(target), reason=os_reason(exc)) from None
+    try:
+        raw = store.engine.raw_connection()
         try:
-            source.backup(dest)
+            source = raw.driver_connection
+            assert isinstance(source, sqlite3.Connection)
+            dest = sqlite3.connect(str(target))
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
         finally:
-            dest.close()
-    finally:
-        raw.close()
+            raw.close()
+    except BaseException as exc:
+        for leftover in (target, *sqlite_side_files(target)):
+            leftover.unlink(missing_ok=True)
+        refusal = refusal_of(exc) if isinstance(exc, (sqlite3.Error, DBAPIError)) else None
+        if refusal is not None:
+            raise refusal from None
+        raise

@@ -31,7 +31,7 @@ from complaint_tui.errors import DeskError, FieldProblem, InvalidInput
 from complaint_tui.models import Case, ObjectKind, Owner, OwnerUpdate, Room, Staff, StepClock, utcnow
 from complaint_tui.policy import Policy
 from complaint_tui.search_text import document
-from complaint_tui.services.base import Operator, record_dict, require_role
+from complaint_tui.services.base import Operator, current_operator, record_dict, require_role
 from complaint_tui.services.intake import (
     CaseRecord,
     CleanIntake,
@@ -455,6 +455,8 @@ def apply_import(
     summary = ImportSummary([], [], dry_run)
     try:
         with store.write() as session:
+            # The role checked above may be stale or made up: the store's word, in this transaction.
+            require_role(current_operator(session, operator), Action.INTAKE)
             _write(session.connection(), store, operator, prepared, before, summary, now)
             if dry_run:
                 raise _DryRunDone

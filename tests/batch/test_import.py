@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -27,7 +28,7 @@ from complaint_tui.importing import (
     read_import,
     read_import_file,
 )
-from complaint_tui.models import AuditEvent, Case, OwnerUpdate, StepClock
+from complaint_tui.models import AuditEvent, Case, OwnerUpdate, Role, StepClock
 from complaint_tui.policy import default_policy
 from tests.batch.conftest import csv_text, row
 from tests.conftest import Team, new_store_url
@@ -130,6 +131,14 @@ def test_dry_run_writes_nothing_but_shows_numbers(store: Store, team: Team, writ
 def test_import_needs_an_intake_role(store: Store, team: Team, write_csv: WriteCsv) -> None:
     with pytest.raises(RoleRefused):
         apply_import(store, team.admin, read_import_file(write_csv([row(1)]), store.policy))
+    assert case_count(store) == 0
+
+
+def test_import_rereads_the_operators_role_in_its_transaction(store: Store, team: Team, write_csv: WriteCsv) -> None:
+    """An Operator that claims a desk clerk's role on an admin's id imports nothing."""
+    claimed = dataclasses.replace(team.admin, role=Role.DESK)
+    with pytest.raises(RoleRefused):
+        apply_import(store, claimed, read_import_file(write_csv([row(1)]), store.policy))
     assert case_count(store) == 0
 
 
