@@ -2,7 +2,7 @@
 
 ``register(app)`` adds them to the main typer app (``cli.py``). They use the headless core
 only, never Textual, so they start fast and run in cron jobs and pipes. Every user error
-raises a ``DeskError`` with a catalog key; ``cli.main()`` prints it as one line and exits 1.
+raises a ``DeskError`` with a catalog key; the CLI's group prints it as one line and exits 1.
 Data goes to stdout and nothing else does: progress, notes and summaries of an export go to
 stderr, so ``complaint-tui export | other-tool`` receives only the file.
 """
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import getpass
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -25,18 +27,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from complaint_tui.db import Store, open_store
-from complaint_tui.errors import DeskError, StoreError
+from complaint_tui.db import Store, open_store, sqlite_file, sqlite_side_files
+from complaint_tui.errors import DeskError
 from complaint_tui.exporting import ExportFormat, ExportRequest, export_cases, record_pii_export
-from complaint_tui.i18n import LANGUAGES, t
+from complaint_tui.i18n import LANGUAGES, Msg, t
 from complaint_tui.importing import ImportRejected, ImportSummary, apply_import, read_import_file
 from complaint_tui.models import Status
 from complaint_tui.paths import db_url
 from complaint_tui.policy import Policy, load_policy
 from complaint_tui.queries.queue import QueueFilter, queue_count
 from complaint_tui.reporting import Breakdown, build_report, period, render_markdown, render_tables
+from complaint_tui.safe_files import complete_or_nothing, os_reason
 from complaint_tui.services.base import Operator
-from complaint_tui.services.staff import sign_in
+from complaint_tui.services.staff import needs_pin, sign_in
+from complaint_tui.validation import RuleBroken, local_date
 
 DbOption = Annotated[
     str | None,
@@ -68,31 +72,21 @@ def _stdout() -> Console:
 
 
 def _open(db: str | None, policy_path: str | None) -> Store:
-    """The store, refusing a SQLite file that does not exist (a typo must not export nothing)."""
-    url = db_url(db)
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
-            raise DeskError("batch.db_missing", path=str(path))
-        if not path.is_file():
-            raise DeskError("batch.db_not_file", path=str(path))
-    try:
-        return open_store(url, load_policy(policy_path))
-    except StoreError as exc:
-        # A driver's reason can run to several lines (PostgreSQL adds hints): keep the first.
-        reason = exc.params.get("reason")
-        if isinstance(reason, str) and "\n" in reason:
-            raise StoreError(exc.key, **(exc.params | {"reason": reason.strip().splitlines()[0]})) from None
-        raise
+    """The store; a SQLite file that is not there is refused (a typo must not export nothing)."""
+    return open_store(db_url(db), load_policy(policy_path))
 
 
 def _day(option: str, raw: str | None) -> dt.date | None:
+    """A day typed on the command line: the form's own date rule (YYYY-MM-DD, within its bounds)."""
     if raw is None:
         return None
     try:
-        return dt.date.fromisoformat(raw.strip().replace("/", "-"))
-    except ValueError:
-        raise DeskError("batch.bad_date", option=option, value=raw) from None
+        if not raw.strip():
+            raise RuleBroken("date")  # an empty --since is a slip, not "no limit"
+        return local_date(raw)
+    except RuleBroken as broken:
+        rule = Msg(f"rule.{broken.rule}", field=option, **broken.params)
+        raise DeskError("batch.bad_date", option=option, value=raw, rule=rule) from None
 
 
 def _days(since: str | None, until: str | None) -> tuple[dt.date | None, dt.date | None]:
@@ -127,6 +121,25 @@ def _operator(store: Store, login: str | None, pin: str | None) -> Operator:
     return sign_in(store, login, pin)
 
 
+def _pii_operator(store: Store, login: str | None, pin: str | None) -> Operator:
+    """The operator of an export with full phones (S6.5): always signed in with a PIN.
+
+    The PIN comes from ``--pin`` (or $COMPLAINT_TUI_PIN), else is asked on the terminal without
+    echo. An account without a PIN never exports full phones: anyone could type its login.
+    """
+    if not login:
+        raise DeskError("batch.operator_required")
+    if not needs_pin(store, login):
+        sign_in(store, login, None)  # an unknown or inactive login says so first
+        raise DeskError("export.pii_account_without_pin", login=login)
+    if not pin and sys.stdin.isatty():
+        with contextlib.suppress(EOFError):
+            pin = getpass.getpass(t("export.pii_pin_prompt", None, login=login))
+    if not pin:
+        raise DeskError("export.pii_pin_required")
+    return sign_in(store, login, pin)
+
+
 def export_filter(
     policy: Policy,
     *,
@@ -156,11 +169,55 @@ def export_filter(
     )
 
 
-@contextlib.contextmanager
-def _destination(output: str, fmt: ExportFormat) -> Iterator[IO[bytes]]:
-    """A binary stream for the export: stdout, or a temporary file renamed over ``output`` only
-    once the export is complete (a failed export leaves no half-written file behind)."""
+def _output_target(output: str, force: bool, store: Store) -> Path | None:
+    """Where ``-o`` points, checked before anything is written or audited: None for stdout.
+
+    The store and its -wal/-shm/-journal files are refused whatever the spelling (a symlink, a
+    relative path, a hard link); any other existing file only with ``--force``. A device or a
+    named pipe (/dev/null, a FIFO) is written into, never replaced.
+    """
     if output == "-":
+        return None
+    try:
+        target = Path(output).expanduser().resolve()
+        store_file = sqlite_file(store.engine.url.render_as_string(hide_password=False))
+        if store_file is not None:
+            store_file = store_file.resolve()
+            protected = (store_file, *sqlite_side_files(store_file))
+            if target in protected or any(_same_file(target, f) for f in protected):
+                raise DeskError("export.output_is_store", path=output)
+        if not target.parent.is_dir():
+            raise DeskError("export.output_dir_missing", path=str(Path(output).parent))
+        if target.is_dir():
+            raise DeskError("export.output_is_dir", path=output)
+        if target.exists():
+            mode = target.stat().st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+                return target
+            if not stat.S_ISREG(mode):
+                raise DeskError("export.output_not_a_file", path=output)
+            if not force:
+                raise DeskError("export.output_exists", path=output)
+    except OSError as exc:
+        raise DeskError("export.write_failed", path=output, reason=os_reason(exc)) from None
+    except (ValueError, RuntimeError):  # a NUL in the name; ~user of a user who is not there
+        raise DeskError("export.bad_output_name", path=output) from None
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _destination(target: Path | None, shown: str, fmt: ExportFormat, force: bool) -> Iterator[IO[bytes]]:
+    """A binary stream for the export: stdout, a device or pipe, or a new file (mode 0600) that
+    appears under its name only once the export is complete (a failed or killed export leaves
+    nothing behind)."""
+    if target is None:
         if fmt is ExportFormat.XLSX:
             if sys.stdout.isatty():
                 raise DeskError("export.xlsx_terminal")
@@ -174,30 +231,23 @@ def _destination(output: str, fmt: ExportFormat) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    target = Path(output).expanduser()
-    if not target.parent.exists():
-        raise DeskError("export.output_dir_missing", path=str(target.parent))
-    if target.is_dir():
-        raise DeskError("export.output_is_dir", path=str(target))
-    if target.exists() and not target.is_file():
-        # A device or a named pipe (/dev/null, a FIFO): write into it; renaming a temporary file
-        # over it would replace the device itself.
-        with target.open("wb") as direct:
-            yield direct
-        return
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
     try:
-        with handle:
+        if target.exists() and not target.is_file():
+            with target.open("wb") as direct:
+                yield direct
+            return
+        with complete_or_nothing(target, replace=force) as handle:
             yield handle
-        os.replace(handle.name, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(handle.name)
+    except OSError as exc:
+        raise DeskError("export.write_failed", path=shown, reason=os_reason(exc)) from None
 
 
 def export_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or xlsx.")] = "csv",
     output: Annotated[str, typer.Option("--output", "-o", help="The file to write; - for stdout (default).")] = "-",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the -o file if it exists (never the store itself).")
+    ] = False,
     status: Annotated[list[str] | None, typer.Option("--status", help="Status code; repeat for more.")] = None,
     category: Annotated[list[str] | None, typer.Option("--category", help="Category code; repeatable.")] = None,
     urgency: Annotated[list[str] | None, typer.Option("--urgency", help="Urgency code; repeatable.")] = None,
@@ -223,7 +273,9 @@ def export_cmd(
 
     CSV and XLSX: one row per case, stable codes (columns: the README).
     JSON Lines: one full case document per line. Phones are masked unless
-    --include-pii, which is written to the audit trail with --operator.
+    --include-pii, which needs --operator and that account's PIN (--pin, or
+    asked on the terminal) and is written to the audit trail. An existing -o
+    file is replaced only with --force; the store never is.
     Times are in the centre's time zone; cells a spreadsheet would run as a
     formula get a leading apostrophe. Progress goes to stderr, data to stdout.
 
@@ -238,6 +290,8 @@ def export_cmd(
       complaint-tui export -f jsonl --category safety | gzip > safety.jsonl.gz
 
       complaint-tui export --include-pii --operator wang -o callbacks.csv
+
+      complaint-tui export --force -o every-month.csv
     """
     chosen = ExportFormat(_choice("--format", fmt, [f.value for f in ExportFormat]) or "csv")
     _choice("--labels", labels, list(LANGUAGES))
@@ -260,12 +314,13 @@ def export_cmd(
     )
     request = ExportRequest(chosen, filt, labels=labels, include_pii=include_pii, excel_bom=excel)
     now = dt.datetime.now(dt.UTC)
+    target = _output_target(output, force, store)  # refused before anything is audited or written
     if include_pii:
-        record_pii_export(store, _operator(store, operator, pin), request, output)
+        record_pii_export(store, _pii_operator(store, operator, pin), request, output)
     elif operator:
         _operator(store, operator, pin)  # a wrong login is an error even when not needed
     err = _stderr()
-    with _destination(output, chosen) as out:
+    with _destination(target, output, chosen, force) as out:
         if err.is_terminal:
             total = queue_count(store, None, filt, now)
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -75,8 +75,8 @@ def test_import_export_report_through_the_console_script(centre: tuple[str, Path
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["export", "--since", "2026-13-01"], "not a date"),
-        (["report", "--until", "tomorrow"], "not a date"),
+        (["export", "--since", "2026-13-01"], "you typed '2026-13-01'; --since takes YYYY-MM-DD"),
+        (["report", "--until", "tomorrow"], "you typed 'tomorrow'; --until takes YYYY-MM-DD"),
         (["export", "--since", "2026-11-30", "--until", "2026-11-01"], "is after"),
         (["export", "--status", "open"], "unknown code 'open'"),
         (["export", "--format", "pdf"], "unknown code 'pdf'"),
