@@ -82,6 +82,8 @@ def test_chinese_mobiles_and_landlines_keep_their_stored_forms(typed: str, store
         ("056-6954709", "landline"),
         ("00000000000", "phone"),
         ("400-810-8888", "phone"),  # a company hotline, not an owner's phone
+        ("+86 400 810 8888", "phone"),
+        ("+86 800 810 8888", "phone"),  # toll-free
         ("+852 9123 4567", "phone_mainland"),  # Hong Kong
         ("+853 6612 3456", "phone_mainland"),  # Macau
         ("+1 212 555 0123", "phone_mainland"),
