@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from complaint_tui.case_facts import case_facts
 from complaint_tui.case_numbers import typed_case_number
 from complaint_tui.db import Store
 from complaint_tui.errors import NotFound
@@ -30,9 +31,9 @@ from complaint_tui.models import (
     Staff,
     StepClock,
 )
+from complaint_tui.operators import Operator
 from complaint_tui.policy import Step
 from complaint_tui.queries.visibility import shown_phone
-from complaint_tui.services.base import Operator, case_facts
 from complaint_tui.workflow import Action, Clock, Refusal, StepState, available, step_states
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from complaint_tui.db import Store
 from complaint_tui.models import Case, Owner, Room, utcnow
-from complaint_tui.services.base import Operator
+from complaint_tui.operators import Operator
 from complaint_tui.validation import RuleBroken, mask_phone, normalise_phone
 
 HISTORY_MAX = 50

@@ -18,8 +18,8 @@ from sqlmodel import col
 
 from complaint_tui.db import Store
 from complaint_tui.models import AuditEvent, Case, Owner, Room, Staff, UTCDateTime, utcnow
+from complaint_tui.operators import Operator
 from complaint_tui.queries.search import search_condition
-from complaint_tui.services.base import Operator
 from complaint_tui.validation import mask_phone
 
 PAGE_MAX = 500

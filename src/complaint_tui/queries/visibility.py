@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from complaint_tui.operators import Operator
 from complaint_tui.policy import Policy
-from complaint_tui.services.base import Operator
 from complaint_tui.validation import mask_phone
 
 

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from complaint_tui.audit_chain import Event, queue_event
+from complaint_tui.case_facts import case_facts
 from complaint_tui.db import Store
 from complaint_tui.errors import EditConflict, NotFound, RoleRefused
 from complaint_tui.i18n import Msg
@@ -26,40 +27,17 @@ from complaint_tui.models import (
     AuditEvent,
     Case,
     CasePause,
-    DepartmentTask,
-    Finding,
-    InvestigationNote,
-    Party,
-    Plan,
-    ReturnVisit,
-    Role,
     Staff,
     Status,
     StepClock,
     utcnow,
 )
+from complaint_tui.operators import Operator
 from complaint_tui.policy import Step
-from complaint_tui.workflow import ROLE_ACTIONS, Action, Actor, CaseFacts, queue_due_at, raise_if_refused, refusal
+from complaint_tui.workflow import ROLE_ACTIONS, Action, CaseFacts, queue_due_at, raise_if_refused, refusal
 
-
-@dataclass(frozen=True)
-class Operator:
-    """The signed-in staff member on whose behalf a verb runs."""
-
-    id: int
-    login: str
-    name: str
-    role: Role
-    department: str | None = None
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.id, self.role)
-
-    @classmethod
-    def of(cls, staff: Staff) -> Operator:
-        assert staff.id is not None
-        return cls(staff.id, staff.login, staff.name, Role(staff.role), staff.department)
+# Defined in core modules the queries share; named here too, where the verbs have always found them.
+__all__ = ["CaseChange", "Operator", "case_facts"]
 
 
 @dataclass(frozen=True)
@@ -122,48 +100,6 @@ def changes_since(session: Session, case_id: int, version: int) -> list[str]:
         .order_by(col(AuditEvent.id))
     ).all()
     return [f"{action}:{name or ''}" for action, name in rows]
-
-
-def case_facts(session: Session, store: Store, case: Case) -> CaseFacts:
-    """The guard inputs for the case's current cycle (a handful of indexed counts)."""
-    cid, cycle = case.id, case.cycle
-    notes = session.exec(
-        select(InvestigationNote.kind, InvestigationNote.party).where(
-            InvestigationNote.case_id == cid, InvestigationNote.cycle == cycle
-        )
-    ).all()
-    finding = session.exec(
-        select(Finding).where(Finding.case_id == cid, Finding.cycle == cycle).order_by(col(Finding.id).desc())
-    ).first()
-    has_plan = session.exec(
-        select(func.count()).select_from(Plan).where(Plan.case_id == cid, Plan.cycle == cycle)
-    ).one()
-    open_tasks = session.exec(
-        select(func.count())
-        .select_from(DepartmentTask)
-        .where(DepartmentTask.case_id == cid, col(DepartmentTask.done_at).is_(None))
-    ).one()
-    visit = session.exec(
-        select(ReturnVisit)
-        .where(ReturnVisit.case_id == cid, ReturnVisit.cycle == cycle)
-        .order_by(col(ReturnVisit.id).desc())
-    ).first()
-    category = store.policy.categories.get(case.category)
-    return CaseFacts(
-        status=Status(case.status),
-        both_parties=bool(category and category.both_parties),
-        subject_staff_id=case.object_staff_id,
-        assignee_id=case.assignee_id,
-        paused=case.paused_at is not None,
-        notes=len(notes),
-        parties_heard=frozenset(Party(p) for k, p in notes if p),
-        has_finding=finding is not None,
-        finding_valid=finding.valid if finding else None,
-        finding_responsibility=finding.responsibility if finding else None,
-        has_plan=bool(has_plan),
-        open_tasks=int(open_tasks),
-        last_visit_satisfied=(visit.satisfaction >= store.policy.satisfied_min) if visit else None,
-    )
 
 
 def check_step(session: Session, store: Store, case: Case, operator: Operator, action: Action) -> CaseFacts:
