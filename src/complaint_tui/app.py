@@ -5,8 +5,13 @@ areas of the desk are modes (SPEC S5.2): the queue, intake and the supervisor's 
 each with its own screen stack, so a case opened from the queue is one pushed ``CaseScreen``
 and switching to intake mid-call keeps the queue where it was. Sign-in is a mode of its own.
 
+Screens know the app only as the ``complaint_tui.desk.Desk`` protocol and ask it for things
+with ``complaint_tui.desk``'s messages (open a case, show the queue, signed in, case changed),
+handled here with ``@on``.
+
 The app polls ``queries.last_change`` every few seconds in a thread worker; when another desk
 wrote something, the screens on the stack are told and reload what they show (issue 3, item 3).
+A save on this desk (``CaseChanged``) looks at once instead of waiting for the next poll.
 """
 
 from __future__ import annotations
@@ -15,22 +20,32 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from complaint_tui.commands import DeskCommands
 from complaint_tui.db import Store
+from complaint_tui.desk import (
+    CaseChanged,
+    Desk,
+    OpenCase,
+    OpenCaseNumber,
+    QueueRequest,
+    ShowQueue,
+    SignedIn,
+    StoreChanged,
+)
 from complaint_tui.errors import DeskError
 from complaint_tui.i18n import LANGUAGES, set_language, t
 from complaint_tui.models import Role, utcnow
-from complaint_tui.queries import QueueFilter, case_id_by_number, last_change
+from complaint_tui.policy import Policy
+from complaint_tui.queries import case_id_by_number, last_change
 from complaint_tui.screens.base import DeskMixin, translate_bindings
-from complaint_tui.screens.queue import QueueRequest, QueueRequested, QueueScreen
+from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import Operator, needs_pin, sign_in
 from complaint_tui.settings import Settings
 from complaint_tui.textual_private import restore_app_bindings
@@ -74,14 +89,6 @@ DESK_MODES: dict[str, Callable[[], Screen[Any]]] = {
 class BlankScreen(Screen[None]):
     """Shown while the app starts (signing in the ``--operator``) and for the instant in which
     the desk screens are rebuilt in another language."""
-
-
-class StoreChanged(Message):
-    """Another desk (or this one) wrote to the store: ``mark`` is the newest audit event id."""
-
-    def __init__(self, mark: int) -> None:
-        super().__init__()
-        self.mark = mark
 
 
 class DeskApp(App[None]):
@@ -132,8 +139,6 @@ class DeskApp(App[None]):
         self.preselect_login = settings.operator_login
         self.change_mark = -1
         self.poll_timer: Timer | None = None
-        # What the dashboard or the palette asked the queue to show; the queue takes it.
-        self.queue_request: QueueRequest | None = None
         super().__init__()
         set_language(self.lang)
         translate_bindings(self, self.lang)
@@ -164,10 +169,10 @@ class DeskApp(App[None]):
         else:
             self.signed_in(operator)
 
-    # --- what every screen asks of the app -------------------------------------------
+    # --- the desk as screens know it (complaint_tui.desk.Desk) and what they ask of it ------
 
     @property
-    def policy(self) -> Any:
+    def policy(self) -> Policy:
         return self.store.policy
 
     def now(self) -> dt.datetime:
@@ -177,13 +182,23 @@ class DeskApp(App[None]):
         """Whether the signed-in role may take ``action`` at all (the services check again)."""
         return self.operator is not None and action in ROLE_ACTIONS[self.operator.role]
 
+    @on(SignedIn)
+    def operator_signed_in(self, message: SignedIn) -> None:
+        self.signed_in(message.operator)
+
     def signed_in(self, operator: Operator) -> None:
-        """Called by the sign-in screen: open the queue and start watching for changes."""
+        """Open the queue for ``operator`` and start watching for changes."""
         self.operator = operator
         self.sub_title = f"{operator.name} · {t(f'role.{operator.role.value}', self.lang)}"
         self.switch_mode("queue")
         if self.poll_seconds and self.poll_timer is None:
             self.poll_timer = self.set_interval(self.poll_seconds, self.poll_changes, name="poll")
+
+    @on(OpenCase)
+    def show_case(self, message: OpenCase) -> None:
+        if message.mode is not None and message.mode != self.current_mode:
+            self.switch_mode(message.mode)
+        self.open_case(message.case_id)
 
     def open_case(self, case_id: int) -> None:
         """Show one case: a single pushed screen, replacing a case already shown (no deep stacks)."""
@@ -195,23 +210,28 @@ class DeskApp(App[None]):
         else:
             self.push_screen(screen)
 
-    def open_queue(self, filt: QueueFilter | None = None, *, section: str | None = None) -> None:
-        """Switch to the queue showing a saved ``section`` (the palette) or the cases behind
-        ``filt`` (the dashboard's drill-down). An open case is closed first."""
-        self.queue_request = QueueRequest(section=section, filter=filt or QueueFilter())
+    @on(ShowQueue)
+    def show_queue(self, message: ShowQueue) -> None:
+        """Switch to the queue showing a saved section (the palette) or the cases behind a
+        filter (the dashboard's drill-down). An open case is closed first."""
+        self.open_queue(message.request)
+
+    def open_queue(self, request: QueueRequest) -> None:
         if self.current_mode == "queue":
             while _is_case(self.screen):
                 self.pop_screen()
         self.switch_mode("queue")
-        # The queue's own screen is the bottom of the mode's stack; it takes the request now
-        # (or when it resumes, whichever comes first).
-        self.screen_stack[0].post_message(QueueRequested())
+        # The queue's own screen is the bottom of the mode's stack: the request is its to take.
+        self.screen_stack[0].post_message(ShowQueue(request))
+
+    @on(OpenCaseNumber)
+    def show_case_number(self, message: OpenCaseNumber) -> None:
+        self.find_case_number(message.number)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open-number")
-    def open_case_number(self, number: str) -> None:
+    def find_case_number(self, number: str) -> None:
         set_language(self.lang)
-        case_id = case_id_by_number(self.store, number)
-        self.call_from_thread(self.open_case, case_id)
+        self.post_message(OpenCase(case_id_by_number(self.store, number)))
 
     # --- other desks' changes -----------------------------------------------------------
 
@@ -219,7 +239,15 @@ class DeskApp(App[None]):
     def poll_changes(self) -> None:
         self.post_message(StoreChanged(last_change(self.store)))
 
-    def on_store_changed(self, message: StoreChanged) -> None:
+    @on(CaseChanged)
+    def look_for_changes_now(self) -> None:
+        # This desk saved something: the screens on the stack read the store again now, not at
+        # the next poll (the first mark seen is only noted, as at sign-in).
+        if self.operator is not None:
+            self.poll_changes()
+
+    @on(StoreChanged)
+    def tell_screens(self, message: StoreChanged) -> None:
         if message.mark == self.change_mark:
             return
         first = self.change_mark < 0
@@ -313,3 +341,7 @@ class DeskApp(App[None]):
 def run_app(settings: Settings, store: Store) -> None:
     """Open the desk on ``store`` (called by ``complaint-tui`` with no subcommand)."""
     DeskApp(settings, store).run()
+
+
+# mypy checks here that the App is the desk the screens are written against.
+_THE_APP_IS_A_DESK: type[Desk] = DeskApp

@@ -1,5 +1,8 @@
 """The command palette (ctrl+p): open a case by its number, switch language and theme, jump to
-a queue section or a desk area, show the keys. Every text is in the operator's language."""
+a queue section or a desk area, show the keys. Every text is in the operator's language.
+
+Opening a case and showing a queue section are the desk's messages (``complaint_tui.desk``),
+posted to the App as a screen posts them; the rest are the App's own actions."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from complaint_tui.case_numbers import typed_case_number
+from complaint_tui.desk import OpenCaseNumber, QueueRequest, ShowQueue
 from complaint_tui.i18n import t
 from complaint_tui.queries.sections import sections_for
 
@@ -38,7 +42,8 @@ class DeskCommands(Provider):
                     out.append((t(f"tui.palette.mode_{mode}", lang), partial(app.action_desk_mode, mode), ""))
             for section in sections_for(app.operator.role):
                 label = t("tui.palette.section", lang, name=t(f"tui.section.{section.code}", lang))
-                out.append((label, partial(app.open_queue, section=section.code), ""))
+                ask = ShowQueue(QueueRequest(section=section.code))
+                out.append((label, partial(app.post_message, ask), ""))
         out.append((t("tui.palette.help", lang), app.action_help, ""))
         out.append((t("tui.palette.quit", lang), app.exit, ""))
         return out
@@ -58,7 +63,7 @@ class DeskCommands(Provider):
             yield Hit(
                 1.0,
                 t("tui.palette.open_case", app.lang, number=number),
-                partial(app.open_case_number, number),
+                partial(app.post_message, OpenCaseNumber(number)),
                 help=t("tui.palette.open_case_help", app.lang),
             )
         matcher = self.matcher(query)

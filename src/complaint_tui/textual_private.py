@@ -8,7 +8,7 @@ naming the attribute when a Textual upgrade moves one, so the fix is made here a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -29,14 +29,14 @@ def binding_table(node: DOMNode) -> dict[str, list[Binding]]:
     return table
 
 
-def restore_app_bindings(app: App[object]) -> None:
+def restore_app_bindings(app: App[Any]) -> None:
     """Put back the App's bindings as the class declared them, before translating them again."""
     merged = getattr(app, APP_MERGED_BINDINGS)
     if merged:
         setattr(app, NODE_BINDINGS, merged.copy())
 
 
-def screen_lines(screen: Screen[object]) -> list[str]:
+def screen_lines(screen: Screen[Any]) -> list[str]:
     """What the terminal shows of ``screen`` now, one plain-text line per row (for tests)."""
     compositor = getattr(screen, SCREEN_COMPOSITOR)
     return [strip.text.rstrip() for strip in compositor.render_strips()]

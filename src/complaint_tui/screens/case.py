@@ -9,24 +9,27 @@ verbs the role may never take and disables those the guards refuse now, and the 
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from complaint_tui.desk import StoreChanged
+from complaint_tui.operators import Operator
 from complaint_tui.queries import case_detail
-from complaint_tui.queries.case_view import CaseDetail, EntryView
-from complaint_tui.screens.base import DeskScreen, due_text, duration, local
+from complaint_tui.queries.case_view import CaseDetail
+from complaint_tui.screens.base import DeskScreen
 from complaint_tui.screens.forms import ActionForm, CaseRef, FormContext
 from complaint_tui.services import CaseChange, StaffRow, list_staff
+from complaint_tui.views.case import NOT_THIS_STAGE, TABS, CaseView
 from complaint_tui.widgets.status import StatusLine
-from complaint_tui.workflow import Action, Refusal
+from complaint_tui.workflow import Action
 
 # The key of each verb. Lower case for the everyday steps, capitals for the rare ones.
 VERB_KEYS: tuple[tuple[str, Action], ...] = (
@@ -56,9 +59,14 @@ VERB_KEYS: tuple[tuple[str, Action], ...] = (
     ("U", Action.UNMERGE),
 )
 KEY_OF = {action: key for key, action in VERB_KEYS}
-TABS = ("overview", "investigation", "resolution", "feedback", "history")
-SHOWN_KEY = {"plus": "+"}
-NOT_THIS_STAGE = frozenset({"guard.status", "guard.final", "guard.role", "guard.not_paused", "guard.already_paused"})
+
+
+@dataclass
+class CaseLoaded(Message):
+    """The case as the store holds it now, and the staff its forms may choose from."""
+
+    detail: CaseDetail
+    staff: list[StaffRow]
 
 
 class CaseScreen(DeskScreen):
@@ -94,289 +102,24 @@ class CaseScreen(DeskScreen):
     def on_mount(self) -> None:
         self.load()
 
+    @on(StoreChanged)
     def load(self) -> None:
-        store, viewer, case_id, now = self.desk.store, self.desk.operator, self.case_id, self.desk.now()
-        self.call_db("detail", lambda: (case_detail(store, viewer, case_id, now), list_staff(store)))
+        self.fetch_case(self.case_id, self.desk.operator, self.desk.now())
 
-    def on_store_changed(self, message: Any) -> None:
-        self.load()
+    @work(thread=True, exclusive=True, exit_on_error=False, group="case")
+    def fetch_case(self, case_id: int, viewer: Operator | None, now: dt.datetime) -> None:
+        store = self.desk.store
+        self.deliver(CaseLoaded(case_detail(store, viewer, case_id, now), list_staff(store)))
 
-    def got_detail(self, found: tuple[CaseDetail, list[StaffRow]]) -> None:
-        self.detail, self.staff = found
-        d = self.detail
-        title = self.tr(
-            "tui.case.title",
-            number=d.number,
-            status=self.tr(f"status.{d.status}"),
-            category=self.desk.policy.label("categories", d.category, self.lang),
-            version=d.version,
-        )
-        self.query_one("#case-title", Static).update(title)
+    @on(CaseLoaded)
+    def show_case(self, message: CaseLoaded) -> None:
+        d = message.detail
+        self.detail, self.staff = d, message.staff
+        view = CaseView(self.desk.policy, self.lang, self.desk.now(), KEY_OF)
+        self.query_one("#case-title", Static).update(view.title(d))
         for tab in TABS:
-            self.query_one(f"#pane-{tab}", Static).update(getattr(self, f"render_{tab}")(d))
+            self.query_one(f"#pane-{tab}", Static).update(view.pane(tab, d))
         self.refresh_bindings()
-
-    # --- panes ------------------------------------------------------------------------------
-
-    def grid(self) -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="dim", no_wrap=True)
-        table.add_column(ratio=1)
-        return table
-
-    def when(self, moment: Any) -> str:
-        return local(moment, self.desk.policy.zone, "%Y-%m-%d %H:%M")
-
-    def heading(self, key: str) -> Text:
-        return Text(self.tr(key), style="bold underline")
-
-    def render_overview(self, d: CaseDetail) -> RenderableType:
-        p, lang, tr = self.desk.policy, self.lang, self.tr
-        record = self.grid()
-        rows = [
-            (
-                "channel",
-                p.label("channels", d.channel, lang)
-                + ("  ✓ " + tr("tui.case.confirmed") if d.contact_confirmed else ""),
-            ),
-            ("received_at", f"{self.when(d.received_at)}  {d.received_by}"),
-            ("owner_name", d.owner_name),
-            ("phone", d.phone),
-            ("tui.case.address", f"{d.building} {d.unit} {d.room}"),
-            ("object_kind", tr(f"object_kind.{d.object_kind}")),
-            ("object_text", d.object_text + (f" ({d.object_staff})" if d.object_staff else "")),
-            ("matter_what", d.matter_what),
-            ("matter_when", d.matter_when),
-            ("matter_where", d.matter_where),
-            ("matter_state", d.matter_state),
-            ("demand", d.demand),
-            ("category", p.label("categories", d.category, lang)),
-            ("urgency", p.label("urgencies", d.urgency, lang)),
-            ("department", p.label("departments", d.department, lang)),
-            ("tui.field.assignee", d.assignee or "—"),
-        ]
-        for name, value in rows:
-            record.add_row(tr(name) if name.startswith("tui.") else tr(f"field.{name}"), value)
-        counters = []
-        if d.reopen_count:
-            counters.append(tr("tui.case.reopened", count=d.reopen_count))
-        if d.append_count:
-            counters.append(tr("tui.case.appended", count=d.append_count))
-        if d.chase_count:
-            counters.append(tr("tui.case.chased", count=d.chase_count))
-        if d.paused_at:
-            counters.append(tr("tui.case.paused", since=self.when(d.paused_at), reason=d.pause_reason or ""))
-        if d.merged_into:
-            counters.append(tr("tui.case.merged_into", number=d.merged_into))
-        if d.close_kind:
-            counters.append(tr("tui.case.closed", kind=tr(f"close_kind.{d.close_kind}"), reason=d.close_reason or ""))
-        steps = Table(box=None, padding=(0, 2), show_edge=False)
-        for column in ("step", "due", "state"):
-            steps.add_column(tr(f"tui.case.col.{column}"), no_wrap=True)
-        for s in d.steps:
-            if s.done_at is not None:
-                state = Text(
-                    tr("tui.case.done_on_time" if s.on_time else "tui.case.done_late", at=self.when(s.done_at)),
-                    style="green" if s.on_time else "red",
-                )
-            else:
-                state = due_text(s.step.value, s.left, lang, d.paused_at is not None)
-            steps.add_row(tr(f"step.{s.step.value}"), self.when(s.due_at), state)
-        return Group(
-            self.heading("tui.case.record"),
-            record,
-            Text(" · ".join(counters), style="yellow") if counters else Text(""),
-            Text(""),
-            self.heading("tui.case.steps"),
-            steps,
-            Text(""),
-            self.render_actions(d.actions),
-        )
-
-    def render_actions(self, actions: dict[Action, Refusal | None]) -> RenderableType:
-        allowed = Text()
-        for action, refused in actions.items():
-            if refused is None and action in KEY_OF:
-                key = SHOWN_KEY.get(KEY_OF[action], KEY_OF[action])
-                allowed.append(f" {key} ", style="bold reverse")
-                allowed.append(f" {self.tr(f'action.{action.value}')}   ")
-        waiting = self.grid()
-        # The refusals worth reading: a step of the case's own flow that waits for something.
-        for action, refused in actions.items():
-            if refused is not None and refused.key not in NOT_THIS_STAGE:
-                waiting.add_row(self.tr(f"action.{action.value}"), Text(refused.message(self.lang), style="yellow"))
-        out: list[RenderableType] = [self.heading("tui.case.allowed"), allowed or Text(self.tr("tui.case.none"))]
-        if waiting.row_count:
-            out += [Text(""), self.heading("tui.case.not_yet"), waiting]
-        return Group(*out)
-
-    def render_investigation(self, d: CaseDetail) -> RenderableType:
-        tr, p = self.tr, self.desk.policy
-        notes = Table(box=None, padding=(0, 1), expand=True)
-        for column in ("at", "kind", "party", "person", "content", "by"):
-            notes.add_column(tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None)
-        for n in d.notes:
-            notes.add_row(
-                self.when(n.at),
-                tr(f"note_kind.{n.kind}"),
-                tr(f"party.{n.party}") if n.party else "",
-                n.person,
-                n.content,
-                n.author,
-            )
-        out: list[RenderableType] = [self.heading("tui.case.notes"), notes if d.notes else Text(tr("tui.case.none"))]
-        out += [Text(""), self.heading("tui.case.evidence"), self.render_evidence(d)]
-        out += [Text(""), self.heading("tui.case.finding")]
-        f = d.finding
-        if f is None:
-            out.append(Text(tr("tui.case.none")))
-        else:
-            g = self.grid()
-            g.add_row(tr("field.responsibility"), tr(f"responsibility.{f.responsibility}"))
-            g.add_row(tr("field.cause_code"), p.label("causes", f.cause_code, self.lang))
-            g.add_row(tr("field.cause_text"), f.cause_text)
-            g.add_row(tr("field.valid"), tr("tui.yes") if f.valid else tr("tui.no"))
-            g.add_row(tr("field.validity_reason"), f.validity_reason)
-            g.add_row(tr("field.signatories"), f.signatories)
-            g.add_row(tr("tui.field.confirmed_by"), f"{f.confirmed_by}  {self.when(f.confirmed_at)}")
-            out.append(g)
-        return Group(*out)
-
-    def render_evidence(self, d: CaseDetail) -> RenderableType:
-        if not d.evidence:
-            return Text(self.tr("tui.case.none"))
-        hint = Text(self.tr("tui.case.evidence_hint"), style="dim")
-        table = Table(box=None, padding=(0, 1))
-        for column in ("kind", "file", "source", "taken", "by"):
-            table.add_column(self.tr(f"tui.case.col.{column}"))
-        for e in d.evidence:
-            table.add_row(
-                self.tr(f"evidence_kind.{e.kind}"),
-                f"{e.filename} ({e.size:,} B, {e.sha256[:8]})",
-                e.source,
-                e.taken_on.isoformat() if e.taken_on else "",
-                e.added_by,
-            )
-        return Group(table, hint)
-
-    def entries(self, items: list[EntryView], prefix: str) -> RenderableType:
-        if not items:
-            return Text(self.tr("tui.case.none"))
-        table = Table(box=None, padding=(0, 1), expand=True)
-        for column in ("at", "kind", "content", "by"):
-            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None)
-        for e in items:
-            kind = self.tr(f"{prefix}.{e.kind}")
-            if e.channel:
-                channel_key = f"contact_channel.{e.channel}"
-                channel = (
-                    self.desk.policy.label("channels", e.channel, self.lang)
-                    if e.channel in self.desk.policy.channels
-                    else self.tr(channel_key)
-                )
-                kind = f"{kind} · {channel}"
-            table.add_row(self.when(e.at), kind, e.content, e.by)
-        return table
-
-    def render_resolution(self, d: CaseDetail) -> RenderableType:
-        tr, p = self.tr, self.desk.policy
-        out: list[RenderableType] = [self.heading("tui.case.plan")]
-        current = [x for x in d.plans if x.cycle == d.cycle]
-        if current:
-            plan = current[-1]
-            g = self.grid()
-            g.add_row(tr("field.measures"), plan.measures)
-            g.add_row(tr("field.deadline"), self.when(plan.deadline))
-            g.add_row(tr("field.department"), p.label("departments", plan.department, self.lang))
-            g.add_row(tr("field.responsible_name"), plan.responsible)
-            g.add_row(tr("field.resources"), plan.resources)
-            out.append(g)
-        else:
-            out.append(Text(tr("tui.case.none")))
-        for r in d.referrals:
-            g = self.grid()
-            g.add_row(tr("field.authority"), p.label("authorities", r.authority, self.lang) + " " + r.authority_text)
-            g.add_row(tr("field.explanation"), r.explanation)
-            out += [Text(""), self.heading("tui.case.referral"), g]
-        tasks = Table(box=None, padding=(0, 1), expand=True)
-        for column in ("department", "task", "due", "state"):
-            tasks.add_column(tr(f"tui.case.col.{column}"), ratio=3 if column == "task" else None)
-        now = self.desk.now()
-        for task in d.tasks:
-            if task.done_at:
-                state = Text(f"✓ {self.when(task.done_at)} {task.result}", style="green")
-            else:
-                left = task.due_at - now
-                state = Text(duration(left, self.lang), style="red" if left.total_seconds() < 0 else "")
-            tasks.add_row(p.label("departments", task.department, self.lang), task.what, self.when(task.due_at), state)
-        out += [Text(""), self.heading("tui.case.tasks"), tasks if d.tasks else Text(tr("tui.case.none"))]
-        out += [Text(""), self.heading("tui.case.follow_ups"), self.entries(d.follow_ups, "follow_up_kind")]
-        out += [Text(""), self.heading("tui.case.owner_updates"), self.entries(d.owner_updates, "update_kind")]
-        out += [Text(""), self.heading("tui.case.contacts"), self.entries(d.contacts, "contact_kind")]
-        return Group(*out)
-
-    def render_feedback(self, d: CaseDetail) -> RenderableType:
-        tr = self.tr
-        out: list[RenderableType] = [self.heading("tui.case.feedback")]
-        for f in d.feedback:
-            g = self.grid()
-            g.add_row(tr("tui.case.col.at"), f"{self.when(f.at)}  {tr(f'contact_channel.{f.channel}')}  {f.by}")
-            g.add_row(tr("field.what_done"), f.what_done)
-            g.add_row(tr("field.measures"), f.measures)
-            g.add_row(tr("field.result"), f.result)
-            g.add_row(tr("field.demand_met"), tr(f"demand_met.{f.demand_met}"))
-            if f.unmet_reason:
-                g.add_row(tr("tui.field.unmet_reason"), f.unmet_reason)
-            if f.next_step:
-                g.add_row(tr("tui.field.next_step"), f.next_step)
-            out.append(g)
-        if not d.feedback:
-            out.append(Text(tr("tui.case.none")))
-        out += [Text(""), self.heading("tui.case.visits")]
-        for v in d.visits:
-            g = self.grid()
-            g.add_row(tr("tui.case.col.at"), f"{self.when(v.at)}  {tr(f'visit_method.{v.method}')}  {v.by}")
-            g.add_row(
-                tr("field.satisfaction"), f"{'★' * v.satisfaction}{'☆' * (5 - v.satisfaction)} {v.satisfaction}/5"
-            )
-            g.add_row(tr("field.visit_outcome"), tr(f"visit_outcome.{v.outcome}"))
-            if v.remaining_issues:
-                g.add_row(tr("field.remaining_issues"), v.remaining_issues)
-            if v.rejects_decision:
-                g.add_row(tr("field.external_recourse"), v.external_recourse)
-            out.append(g)
-        if not d.visits:
-            out.append(Text(tr("tui.case.none")))
-        return Group(*out)
-
-    def render_history(self, d: CaseDetail) -> RenderableType:
-        table = Table(box=None, padding=(0, 1), expand=True)
-        for column in ("at", "by", "what", "change"):
-            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "change" else None)
-        for a in d.history:
-            table.add_row(self.when(a.at), a.who, self.action_words(a.action), self.change_words(a.before, a.after))
-        return table
-
-    def action_words(self, action: str) -> str:
-        key = f"action.{action}"
-        text = self.tr(key)
-        return action if text == key else text
-
-    def change_words(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-        """The status move and the counters, in words; other details stay in the export."""
-        before, after = before or {}, after or {}
-        parts = []
-        if "status" in after:
-            old = before.get("status")
-            new = self.tr(f"status.{after['status']}")
-            parts.append(f"{self.tr(f'status.{old}')} → {new}" if old else new)
-        for name in ("assignee_id", "department", "urgency", "reopen_count", "cycle"):
-            if name in after and name in before:
-                parts.append(f"{self.tr(f'tui.history.{name}')}: {before[name]} → {after[name]}")
-        for name in ("content", "reason", "into", "channel"):
-            if isinstance(after.get(name), str) and after[name]:
-                parts.append(str(after[name])[:60])
-        return "; ".join(parts)
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -12,17 +12,21 @@ days the centre added to its policy.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Region, Spacing
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from complaint_tui.desk import QueueRequest, ShowQueue, StoreChanged
 from complaint_tui.policy import Step
 from complaint_tui.queries import QueueFilter, Statistics, statistics
 from complaint_tui.screens.base import DeskScreen
@@ -33,6 +37,20 @@ from complaint_tui.workcalendar import CalendarGrade
 PERIODS: tuple[int | None, ...] = (30, 90, 365, None)  # days back; None: everything
 HOT = ("category", "building", "department")
 HOT_ROWS = 10
+
+
+@dataclass
+class StatisticsLoaded(Message):
+    """The figures of the period shown."""
+
+    statistics: Statistics
+
+
+@dataclass
+class CalendarGraded(Message):
+    """How official the working-day calendar of this year and the next is."""
+
+    grades: dict[int, CalendarGrade]
 
 
 class HotSpots(VerticalScroll, can_focus=False):
@@ -83,7 +101,8 @@ class DashboardScreen(DeskScreen):
         if self.loaded_mark != self.desk.change_mark:
             self.load()
 
-    def on_store_changed(self, message: Any) -> None:
+    @on(StoreChanged)
+    def reload_changed(self) -> None:
         if self.is_current:
             self.load()
 
@@ -91,17 +110,24 @@ class DashboardScreen(DeskScreen):
         days = PERIODS[self.period_index]
         now = self.desk.now()
         self.since = now - dt.timedelta(days=days) if days else None
-        store, since = self.desk.store, self.since
         self.loaded_mark = self.desk.change_mark
-        this_year = now.astimezone(store.policy.zone).year
-        self.call_db("stats", lambda: statistics(store, since=since, now=now))
-        # The calendar library builds a year's table on first use (about 0.1 s): in the worker too.
-        self.call_db("calendar", lambda: store.policy.calendar.grades((this_year, this_year + 1)))
+        self.fetch_statistics(self.since, now)
+        self.grade_calendar(now.astimezone(self.desk.policy.zone).year)
 
-    def got_calendar(self, grades: dict[int, CalendarGrade]) -> None:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
+    def fetch_statistics(self, since: dt.datetime | None, now: dt.datetime) -> None:
+        self.deliver(StatisticsLoaded(statistics(self.desk.store, since=since, now=now)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="calendar")
+    def grade_calendar(self, this_year: int) -> None:
+        # The calendar library builds a year's table on first use (about 0.1 s): in a worker.
+        self.deliver(CalendarGraded(self.desk.policy.calendar.grades((this_year, this_year + 1))))
+
+    @on(CalendarGraded)
+    def show_calendar(self, message: CalendarGraded) -> None:
         lines = [
             self.tr("tui.dashboard.calendar", year=year, grade=self.tr(f"calendar.{grade.value}"))
-            for year, grade in sorted(grades.items())
+            for year, grade in sorted(message.grades.items())
             if grade is not CalendarGrade.OFFICIAL
         ]
         line = self.query_one("#dash-calendar", Static)
@@ -112,8 +138,9 @@ class DashboardScreen(DeskScreen):
         days = PERIODS[self.period_index]
         return self.tr("tui.dashboard.days", days=days) if days else self.tr("tui.dashboard.all_time")
 
-    def got_stats(self, s: Statistics) -> None:
-        p, lang = self.desk.policy, self.lang
+    @on(StatisticsLoaded)
+    def show_statistics(self, message: StatisticsLoaded) -> None:
+        s, p, lang = message.statistics, self.desk.policy, self.lang
         self.query_one("#dash-title", Static).update(
             self.tr("tui.dashboard.title", period=self.period_words(), total=f"{s.total:,}")
         )
@@ -179,14 +206,16 @@ class DashboardScreen(DeskScreen):
     def action_reload(self) -> None:
         self.load()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(DataTable.RowHighlighted, ".hot")
+    def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
         # The tables do not scroll themselves (they are as tall as their rows): the column does,
         # so that the highlighted row and the table's header stay in view.
         table = event.data_table
         line = table.virtual_region.y + int(table.show_header) + event.cursor_row
         self.query_one(HotSpots).scroll_to_region(Region(0, line, 1, 1), spacing=Spacing(2, 0, 0, 0), animate=False)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(DataTable.RowSelected, ".hot")
+    def drill_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.drill(event.data_table, str(event.row_key.value))
 
@@ -200,4 +229,5 @@ class DashboardScreen(DeskScreen):
         """Open the queue on the cases behind a hot-spot row, in the same period."""
         name = (table.id or "").removeprefix("hot-")
         field = {"category": "categories", "building": "buildings", "department": "departments"}[name]
-        self.desk.open_queue(QueueFilter(**{field: (code,)}, received_from=self.since))  # type: ignore[arg-type]
+        filt = QueueFilter(**{field: (code,)}, received_from=self.since)  # type: ignore[arg-type]
+        self.tell_desk(ShowQueue(QueueRequest(filter=filt)))

@@ -10,11 +10,14 @@ outside the folder.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
 from complaint_tui.errors import DeskError
@@ -24,6 +27,13 @@ from complaint_tui.services import save_evidence_copy
 from complaint_tui.services.evidence import safe_filename
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock
+
+
+@dataclass
+class CopySaved(Message):
+    """The copy is written, at ``path``."""
+
+    path: Path
 
 
 class SaveEvidenceScreen(DeskModal[Path | None]):
@@ -60,14 +70,16 @@ class SaveEvidenceScreen(DeskModal[Path | None]):
         # One file: nothing to choose, straight to the path.
         self.query_one("#copy-path" if len(self.items) == 1 else "#copy-file").focus()
 
-    def on_choice_bar_changed(self, event: ChoiceBar.Changed) -> None:
+    @on(ChoiceBar.Changed, "#copy-file")
+    def file_chosen(self, event: ChoiceBar.Changed) -> None:
         # Another file: the same folder, that file's name.
         item = self.items.get(event.value or "")
         if item is not None:
             box = self.query_one("#copy-path", Input)
             box.value = str(Path(box.value).expanduser().parent / safe_filename(item.filename))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted, "#copy-path")
+    def path_typed(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
 
@@ -76,12 +88,16 @@ class SaveEvidenceScreen(DeskModal[Path | None]):
         raw = self.query_one("#copy-path", Input).value.strip()
         if item is None or not raw:
             return
-        path, store = Path(raw).expanduser(), self.desk.store
         self.banner(self.tr("tui.evidence.saving"))
-        self.call_db("saved", lambda: save_evidence_copy(store, item.sha256, item.filename, path))
+        self.save_copy(item, Path(raw).expanduser())
 
-    def got_saved(self, path: Path) -> None:
-        self.dismiss(path)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="saved")
+    def save_copy(self, item: EvidenceView, path: Path) -> None:
+        self.deliver(CopySaved(save_evidence_copy(self.desk.store, item.sha256, item.filename, path)))
+
+    @on(CopySaved)
+    def copy_saved(self, message: CopySaved) -> None:
+        self.dismiss(message.path)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -3,12 +3,15 @@ overdue / unassigned / reopened / mine switches of ``QueueFilter`` (DESIGN.md "c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Footer, Input, Label, SelectionList, Static
 
 from complaint_tui.models import Status
+from complaint_tui.policy import Named
 from complaint_tui.queries import QueueFilter
 from complaint_tui.screens.base import DeskModal
 
@@ -35,9 +38,13 @@ class FilterScreen(DeskModal[QueueFilter | None]):
         policy, lang = self.desk.policy, self.lang
         if name == "statuses":
             return [(s.value, self.tr(f"status.{s.value}")) for s in Status]
-        table = {"categories": policy.categories, "urgencies": policy.urgencies}.get(name)
-        table = table or {"departments": policy.departments, "channels": policy.channels}[name]
-        return [(code, item.label(lang)) for code, item in table.items()]
+        tables: dict[str, Mapping[str, Named]] = {
+            "categories": policy.categories,
+            "urgencies": policy.urgencies,
+            "departments": policy.departments,
+            "channels": policy.channels,
+        }
+        return [(code, item.label(lang)) for code, item in tables[name].items()]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):

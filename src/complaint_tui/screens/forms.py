@@ -15,13 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Static
 
-from complaint_tui.db import Store
+from complaint_tui.desk import CaseChanged, Desk
 from complaint_tui.errors import DeskError, EditConflict, FieldProblem, InvalidInput
 from complaint_tui.i18n import catalog, t
 from complaint_tui.models import (
@@ -110,7 +112,8 @@ class FieldSpec:
 
 
 Values = dict[str, Any]
-Call = Callable[[Store, Operator, CaseRef, Values, FormContext], CaseChange]
+# The verb's service call, run in the form's thread worker with the desk's store.
+Call = Callable[[Desk, Operator, CaseRef, Values, FormContext], CaseChange]
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,9 @@ FORMS: dict[Action, VerbForm] = {
         VerbForm(
             Action.ACKNOWLEDGE,
             (CHANNEL, CONTENT),
-            lambda s, o, c, v, x: acknowledge(s, o, c.id, c.version, _s(v, "contact_channel"), _s(v, "content"), x.now),
+            lambda d, o, c, v, x: acknowledge(
+                d.store, o, c.id, c.version, _s(v, "contact_channel"), _s(v, "content"), x.now
+            ),
         ),
         VerbForm(
             Action.ASSIGN,
@@ -228,7 +233,9 @@ FORMS: dict[Action, VerbForm] = {
                 FieldSpec("assignee", "choice", _handlers),
                 FieldSpec("department", "choice", _policy("departments"), default=_case_department),
             ),
-            lambda s, o, c, v, x: assign(s, o, c.id, c.version, _id(v, "assignee"), v.get("department") or None, x.now),
+            lambda d, o, c, v, x: assign(
+                d.store, o, c.id, c.version, _id(v, "assignee"), v.get("department") or None, x.now
+            ),
         ),
         VerbForm(
             Action.ADD_NOTE,
@@ -239,8 +246,8 @@ FORMS: dict[Action, VerbForm] = {
                 CONTENT,
                 *EVIDENCE,
             ),
-            lambda s, o, c, v, x: add_note(
-                s,
+            lambda d, o, c, v, x: add_note(
+                d.store,
                 o,
                 c.id,
                 c.version,
@@ -255,7 +262,7 @@ FORMS: dict[Action, VerbForm] = {
         VerbForm(
             Action.ADD_EVIDENCE,
             EVIDENCE,
-            lambda s, o, c, v, x: add_evidence(s, o, c.id, c.version, evidence(v), x.now),
+            lambda d, o, c, v, x: add_evidence(d.store, o, c.id, c.version, evidence(v), x.now),
         ),
         VerbForm(
             Action.RECORD_FINDING,
@@ -268,8 +275,8 @@ FORMS: dict[Action, VerbForm] = {
                 FieldSpec("signatories"),
                 FieldSpec("confirmed_by", "choice", _handlers, default=_self_if_handling),
             ),
-            lambda s, o, c, v, x: record_finding(
-                s,
+            lambda d, o, c, v, x: record_finding(
+                d.store,
                 o,
                 c.id,
                 c.version,
@@ -292,8 +299,8 @@ FORMS: dict[Action, VerbForm] = {
                 FieldSpec("responsible_name", default=lambda ctx: ctx.operator.name),
                 FieldSpec("resources"),
             ),
-            lambda s, o, c, v, x: plan(
-                s,
+            lambda d, o, c, v, x: plan(
+                d.store,
                 o,
                 c.id,
                 c.version,
@@ -312,8 +319,8 @@ FORMS: dict[Action, VerbForm] = {
                 FieldSpec("explanation"),
                 FieldSpec("authority_text"),
             ),
-            lambda s, o, c, v, x: refer(
-                s,
+            lambda d, o, c, v, x: refer(
+                d.store,
                 o,
                 c.id,
                 c.version,
@@ -330,8 +337,8 @@ FORMS: dict[Action, VerbForm] = {
                 FieldSpec("task_what"),
                 FieldSpec("task_due", "when", default=_later(24)),
             ),
-            lambda s, o, c, v, x: add_task(
-                s,
+            lambda d, o, c, v, x: add_task(
+                d.store,
                 o,
                 c.id,
                 c.version,
@@ -344,25 +351,25 @@ FORMS: dict[Action, VerbForm] = {
         VerbForm(
             Action.FINISH_TASK,
             (FieldSpec("task", "choice", _open_tasks), FieldSpec("task_result")),
-            lambda s, o, c, v, x: finish_task(
-                s, o, c.id, c.version, task_id=_id(v, "task"), result=_s(v, "task_result"), now=x.now
+            lambda d, o, c, v, x: finish_task(
+                d.store, o, c.id, c.version, task_id=_id(v, "task"), result=_s(v, "task_result"), now=x.now
             ),
         ),
         VerbForm(
             Action.FOLLOW_UP,
             (FieldSpec("follow_up_kind", "choice", _enum("follow_up_kind", [k.value for k in FollowUpKind])), CONTENT),
-            lambda s, o, c, v, x: follow_up(
-                s, o, c.id, c.version, kind=_s(v, "follow_up_kind"), content=_s(v, "content"), now=x.now
+            lambda d, o, c, v, x: follow_up(
+                d.store, o, c.id, c.version, kind=_s(v, "follow_up_kind"), content=_s(v, "content"), now=x.now
             ),
         ),
         VerbForm(
             Action.UPDATE_OWNER,
             (CHANNEL, CONTENT),
-            lambda s, o, c, v, x: update_owner(
-                s, o, c.id, c.version, channel=_s(v, "contact_channel"), content=_s(v, "content"), now=x.now
+            lambda d, o, c, v, x: update_owner(
+                d.store, o, c.id, c.version, channel=_s(v, "contact_channel"), content=_s(v, "content"), now=x.now
             ),
         ),
-        VerbForm(Action.RESOLVE, (), lambda s, o, c, v, x: resolve(s, o, c.id, c.version, x.now)),
+        VerbForm(Action.RESOLVE, (), lambda d, o, c, v, x: resolve(d.store, o, c.id, c.version, x.now)),
         VerbForm(
             Action.GIVE_FEEDBACK,
             (
@@ -374,8 +381,8 @@ FORMS: dict[Action, VerbForm] = {
                 FieldSpec("unmet_reason"),
                 FieldSpec("next_step"),
             ),
-            lambda s, o, c, v, x: give_feedback(
-                s,
+            lambda d, o, c, v, x: give_feedback(
+                d.store,
                 o,
                 c.id,
                 c.version,
@@ -404,8 +411,8 @@ FORMS: dict[Action, VerbForm] = {
                 FieldSpec("rejects_decision", "bool", default=lambda ctx: False),
                 FieldSpec("external_recourse"),
             ),
-            lambda s, o, c, v, x: log_return_visit(
-                s,
+            lambda d, o, c, v, x: log_return_visit(
+                d.store,
                 o,
                 c.id,
                 c.version,
@@ -418,38 +425,44 @@ FORMS: dict[Action, VerbForm] = {
                 now=x.now,
             ),
         ),
-        VerbForm(Action.CLOSE, (), lambda s, o, c, v, x: close(s, o, c.id, c.version, x.now)),
+        VerbForm(Action.CLOSE, (), lambda d, o, c, v, x: close(d.store, o, c.id, c.version, x.now)),
         VerbForm(
             Action.FORCE_CLOSE,
             (REASON,),
-            lambda s, o, c, v, x: force_close(s, o, c.id, c.version, _s(v, "reason"), x.now),
+            lambda d, o, c, v, x: force_close(d.store, o, c.id, c.version, _s(v, "reason"), x.now),
         ),
-        VerbForm(Action.REOPEN, (REASON,), lambda s, o, c, v, x: reopen(s, o, c.id, c.version, _s(v, "reason"), x.now)),
         VerbForm(
-            Action.WITHDRAW, (REASON,), lambda s, o, c, v, x: withdraw(s, o, c.id, c.version, _s(v, "reason"), x.now)
+            Action.REOPEN, (REASON,), lambda d, o, c, v, x: reopen(d.store, o, c.id, c.version, _s(v, "reason"), x.now)
+        ),
+        VerbForm(
+            Action.WITHDRAW,
+            (REASON,),
+            lambda d, o, c, v, x: withdraw(d.store, o, c.id, c.version, _s(v, "reason"), x.now),
         ),
         VerbForm(
             Action.MERGE,
             (FieldSpec("into_number"),),
-            lambda s, o, c, v, x: merge(s, o, c.id, c.version, into_number=_s(v, "into_number"), now=x.now),
+            lambda d, o, c, v, x: merge(d.store, o, c.id, c.version, into_number=_s(v, "into_number"), now=x.now),
         ),
-        VerbForm(Action.UNMERGE, (), lambda s, o, c, v, x: unmerge(s, o, c.id, c.version, x.now)),
+        VerbForm(Action.UNMERGE, (), lambda d, o, c, v, x: unmerge(d.store, o, c.id, c.version, x.now)),
         VerbForm(
             Action.APPEND,
             (FieldSpec("channel", "choice", _policy("channels")), CONTENT),
-            lambda s, o, c, v, x: append_complaint(
-                s, o, c.id, c.version, channel=_s(v, "channel"), content=_s(v, "content"), now=x.now
+            lambda d, o, c, v, x: append_complaint(
+                d.store, o, c.id, c.version, channel=_s(v, "channel"), content=_s(v, "content"), now=x.now
             ),
         ),
         VerbForm(
             Action.CHASE,
             (FieldSpec("channel", "choice", _policy("channels")), CONTENT),
-            lambda s, o, c, v, x: record_chase(
-                s, o, c.id, c.version, channel=_s(v, "channel"), content=_s(v, "content"), now=x.now
+            lambda d, o, c, v, x: record_chase(
+                d.store, o, c.id, c.version, channel=_s(v, "channel"), content=_s(v, "content"), now=x.now
             ),
         ),
-        VerbForm(Action.PAUSE, (REASON,), lambda s, o, c, v, x: pause(s, o, c.id, c.version, _s(v, "reason"), x.now)),
-        VerbForm(Action.RESUME, (), lambda s, o, c, v, x: resume(s, o, c.id, c.version, x.now)),
+        VerbForm(
+            Action.PAUSE, (REASON,), lambda d, o, c, v, x: pause(d.store, o, c.id, c.version, _s(v, "reason"), x.now)
+        ),
+        VerbForm(Action.RESUME, (), lambda d, o, c, v, x: resume(d.store, o, c.id, c.version, x.now)),
     )
 }
 
@@ -459,6 +472,20 @@ def describe_change(entry: str, lang: str) -> str:
     action, _, who = entry.partition(":")
     text = t(f"action.{action}", lang) if f"action.{action}" in catalog(lang) else action
     return f"{text} — {who}" if who else text
+
+
+@dataclass
+class VerbSaved(Message):
+    """The verb is saved: what changed on the case."""
+
+    change: CaseChange
+
+
+@dataclass
+class VersionTaken(Message):
+    """The case as it is now, after another desk changed it (the form saves against it)."""
+
+    detail: CaseDetail
 
 
 class ActionForm(DeskModal[CaseChange | None]):
@@ -528,32 +555,43 @@ class ActionForm(DeskModal[CaseChange | None]):
                 out[spec.name] = widget.value
         return out
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
         event.stop()
         self.focus_next()
 
     def action_save(self) -> None:
         for block in self.query(FieldBlock):
             block.show_error(None)
-        values, ctx, store = self.values(), self.ctx, self.desk.store
+        ctx = self.ctx
         ctx = FormContext(ctx.policy, ctx.lang, self.desk.now(), ctx.operator, ctx.staff, ctx.detail)
         target = CaseRef(self.target.id, self.target.number, self.version)
-        call = self.spec.call
         self.query_one("#form-banner", Static).update(self.tr("tui.form.saving"))
-        self.call_db("saved", lambda: call(store, ctx.operator, target, values, ctx))
+        self.save(target, self.values(), ctx)
 
-    def got_saved(self, change: CaseChange) -> None:
-        self.dismiss(change)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def save(self, target: CaseRef, values: Values, ctx: FormContext) -> None:
+        self.deliver(VerbSaved(self.spec.call(self.desk, ctx.operator, target, values, ctx)))
+
+    @on(VerbSaved)
+    def saved(self, message: VerbSaved) -> None:
+        self.tell_desk(CaseChanged(message.change.case_id))
+        self.dismiss(message.change)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
     def action_take_new_version(self) -> None:
         """After a conflict: adopt the case's new version; the typed values stay as they are."""
-        store, viewer, case_id = self.desk.store, self.ctx.operator, self.target.id
-        self.call_db("latest", lambda: case_detail(store, viewer, case_id, self.desk.now()))
+        self.take_new_version(self.target.id, self.ctx.operator, self.desk.now())
 
-    def got_latest(self, detail: CaseDetail) -> None:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="latest")
+    def take_new_version(self, case_id: int, viewer: Operator, now: dt.datetime) -> None:
+        self.deliver(VersionTaken(case_detail(self.desk.store, viewer, case_id, now)))
+
+    @on(VersionTaken)
+    def took_new_version(self, message: VersionTaken) -> None:
+        detail = message.detail
         self.version = detail.version
         self.conflicted = False
         self.banner(self.tr("tui.form.took_version", version=detail.version, status=self.tr(f"status.{detail.status}")))

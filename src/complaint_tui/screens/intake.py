@@ -12,20 +12,27 @@ number and due times to read out (S6.1), then the form is cleared for the next c
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Static
 
+from complaint_tui.desk import CaseChanged, OpenCase
 from complaint_tui.errors import DeskError, FieldProblem, InvalidInput
+from complaint_tui.i18n import set_language
 from complaint_tui.models import ObjectKind
+from complaint_tui.operators import Operator
 from complaint_tui.queries import HistoryRow, likely_duplicates, owner_history, room_history
-from complaint_tui.screens.base import DeskModal, DeskScreen, local
+from complaint_tui.screens.base import DeskModal, DeskScreen
 from complaint_tui.screens.forms import ActionForm, CaseRef, FormContext
 from complaint_tui.services import CaseChange, EvidenceInput, IntakeForm, IntakeReceipt, check_intake, intake
 from complaint_tui.validation import (
@@ -38,12 +45,12 @@ from complaint_tui.validation import (
     person_name,
     required_text,
 )
+from complaint_tui.views.times import DAY_TIME, local
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock, RuleValidator
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.workflow import Action
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 CHOICES = ("channel", "object_kind", "category", "urgency")
 TEXTS = (
     "phone",
@@ -60,6 +67,29 @@ TEXTS = (
     "demand",
     "received_at",
 )
+
+
+@dataclass
+class HistoryFound(Message):
+    """The owner's past cases (looked up by ``how``: phone or room) and likely duplicates."""
+
+    how: str
+    rows: list[HistoryRow]
+    duplicates: list[HistoryRow]
+
+
+@dataclass
+class EvidenceRead(Message):
+    """A file named in the evidence fields, read and ready to save with the case."""
+
+    item: EvidenceInput
+
+
+@dataclass
+class IntakeSaved(Message):
+    """The complaint is recorded: its number and due times to read out."""
+
+    receipt: IntakeReceipt
 
 
 class ConfirmContactScreen(DeskModal[bool]):
@@ -106,8 +136,8 @@ class ReceiptScreen(DeskModal[bool]):
                 self.tr(
                     "tui.intake.saved_text",
                     number=r.number,
-                    first=local(r.first_response_due, zone, TIME_FORMAT),
-                    resolution=local(r.resolution_due, zone, TIME_FORMAT),
+                    first=local(r.first_response_due, zone, DAY_TIME),
+                    resolution=local(r.resolution_due, zone, DAY_TIME),
                     urgency=urgency,
                 ),
                 id="receipt-text",
@@ -184,9 +214,9 @@ class IntakeScreen(DeskScreen):
                 yield self.text("received_at", local_datetime, p.zone)
                 yield Static(self.tr("tui.intake.evidence"), classes="section-title")
                 with Horizontal(classes="row"):
-                    yield self.block("evidence_path", Input(id="f-evidence_path", placeholder="~/photos/leak.jpg"))
-                    yield self.block("evidence_source", Input(id="f-evidence_source"))
-                    yield self.block("evidence_taken_on", Input(id="f-evidence_taken_on", placeholder="YYYY-MM-DD"))
+                    for name, hint in (("path", "~/photos/leak.jpg"), ("source", ""), ("taken_on", "YYYY-MM-DD")):
+                        box = Input(id=f"f-evidence_{name}", placeholder=hint, classes="evidence-field")
+                        yield self.block(f"evidence_{name}", box)
                 yield Static(self.tr("tui.intake.no_evidence"), id="evidence-list")
                 yield Button(self.tr("tui.intake.save_button"), id="save", variant="primary")
             with VerticalScroll(id="intake-side"):
@@ -203,7 +233,7 @@ class IntakeScreen(DeskScreen):
             self.query_one(f"#f-{name}", Input).value = ""
         for name in CHOICES:
             self.query_one(f"#f-{name}", ChoiceBar).value = "normal" if name == "urgency" else None
-        self.received_default = self.desk.now().astimezone(self.desk.policy.zone).strftime(TIME_FORMAT)
+        self.received_default = self.desk.now().astimezone(self.desk.policy.zone).strftime(DAY_TIME)
         self.query_one("#f-received_at", Input).value = self.received_default
         self.query_one("#block-object_staff_login").display = False
         self.query_one("#channel-guide", Static).update(self.tr("tui.intake.choose_channel"))
@@ -217,8 +247,9 @@ class IntakeScreen(DeskScreen):
 
     # --- field events -------------------------------------------------------------------
 
-    def on_choice_bar_changed(self, event: ChoiceBar.Changed) -> None:
-        if event.bar.id == "f-channel" and event.value:
+    @on(ChoiceBar.Changed, "#f-channel")
+    def show_channel_guide(self, event: ChoiceBar.Changed) -> None:
+        if event.value:
             channel = self.desk.policy.channels[event.value]
             live = self.tr("tui.intake.live") if channel.live else ""
             guide = Text()
@@ -229,26 +260,38 @@ class IntakeScreen(DeskScreen):
             if live:
                 guide.append("\n" + live, style="yellow")
             self.query_one("#channel-guide", Static).update(guide)
-        if event.bar.id == "f-object_kind":
-            self.query_one("#block-object_staff_login").display = event.value == ObjectKind.STAFF.value
-        self.show_field_error(event.bar.id.removeprefix("f-") if event.bar.id else "", None)
 
-    def on_input_blurred(self, event: Input.Blurred) -> None:
-        name = (event.input.id or "").removeprefix("f-")
+    @on(ChoiceBar.Changed, "#f-object_kind")
+    def show_staff_login(self, event: ChoiceBar.Changed) -> None:
+        self.query_one("#block-object_staff_login").display = event.value == ObjectKind.STAFF.value
+
+    @on(ChoiceBar.Changed)
+    def clear_choice_error(self, event: ChoiceBar.Changed) -> None:
+        self.show_field_error(field_name(event.bar), None)
+
+    @on(Input.Blurred)
+    def check_field(self, event: Input.Blurred) -> None:
         result = event.validation_result
-        self.show_field_error(name, None if result is None or result.is_valid else result.failure_descriptions[0])
-        if name in ("building", "unit", "room"):
-            self.lookup_room()
+        text = None if result is None or result.is_valid else result.failure_descriptions[0]
+        self.show_field_error(field_name(event.input), text)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Blurred, "#f-building, #f-unit, #f-room")
+    def look_up_room(self) -> None:
+        self.lookup_room()
+
+    @on(Input.Submitted, "#f-phone")
+    def look_up_phone(self) -> None:
+        self.lookup_phone()
+
+    @on(Input.Submitted, ".evidence-field")
+    def add_typed_evidence(self) -> None:
+        self.action_add_evidence()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
         event.stop()
-        name = (event.input.id or "").removeprefix("f-")
-        if name == "phone":
-            self.lookup_phone()
-        if name in ("evidence_path", "evidence_source", "evidence_taken_on"):
-            self.action_add_evidence()
-            return
-        self.focus_next()
+        if not event.input.has_class("evidence-field"):
+            self.focus_next()
 
     def show_field_error(self, name: str, text: str | None) -> None:
         for block in self.query(f"#block-{name}").results(FieldBlock):
@@ -260,34 +303,32 @@ class IntakeScreen(DeskScreen):
     # --- owner lookup (S6.2) -----------------------------------------------------------------
 
     def lookup_phone(self) -> None:
-        phone = self.value("phone")
-        store, viewer, now = self.desk.store, self.desk.operator, self.desk.now()
         category = self.query_one("#f-category", ChoiceBar).value
-        self.call_db(
-            "history",
-            lambda: (
-                "phone",
-                owner_history(store, viewer, phone),
-                likely_duplicates(store, viewer, phone=phone, category=category, now=now),
-            ),
-        )
+        self.phone_history(self.value("phone"), category, self.desk.operator, self.desk.now())
 
     def lookup_room(self) -> None:
         building, unit, room = self.value("building"), self.value("unit"), self.value("room")
         if not (building.strip() and unit.strip() and room.strip()) or self.value("phone").strip():
             return
-        store, viewer, now = self.desk.store, self.desk.operator, self.desk.now()
-        self.call_db(
-            "history",
-            lambda: (
-                "room",
-                room_history(store, viewer, building, unit, room),
-                likely_duplicates(store, viewer, building=building, unit=unit, room=room, now=now),
-            ),
-        )
+        self.room_history(building, unit, room, self.desk.operator, self.desk.now())
 
-    def got_history(self, found: tuple[str, list[HistoryRow], list[HistoryRow]]) -> None:
-        how, rows, duplicates = found
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
+    def phone_history(self, phone: str, category: str | None, viewer: Operator | None, now: dt.datetime) -> None:
+        store = self.desk.store
+        rows = owner_history(store, viewer, phone)
+        duplicates = likely_duplicates(store, viewer, phone=phone, category=category, now=now)
+        self.deliver(HistoryFound("phone", rows, duplicates))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
+    def room_history(self, building: str, unit: str, room: str, viewer: Operator | None, now: dt.datetime) -> None:
+        store = self.desk.store
+        rows = room_history(store, viewer, building, unit, room)
+        duplicates = likely_duplicates(store, viewer, building=building, unit=unit, room=room, now=now)
+        self.deliver(HistoryFound("room", rows, duplicates))
+
+    @on(HistoryFound)
+    def show_history(self, message: HistoryFound) -> None:
+        how, rows, duplicates = message.how, message.rows, message.duplicates
         self.duplicates = duplicates
         self.refresh_bindings()
         panel = self.query_one("#lookup", Static)
@@ -333,8 +374,6 @@ class IntakeScreen(DeskScreen):
                     style="bold yellow",
                 )
             )
-        from rich.console import Group
-
         panel.update(Group(*parts))
 
     # --- evidence (S1.4) -----------------------------------------------------------------------
@@ -351,10 +390,15 @@ class IntakeScreen(DeskScreen):
                 "evidence_taken_on", FieldProblem("evidence_taken_on", broken.rule).message(self.lang)
             )
             return
-        self.call_db("evidence", lambda: EvidenceInput.from_path(path, source, taken))
+        self.read_evidence(path, source, taken)
 
-    def got_evidence(self, item: EvidenceInput) -> None:
-        self.evidence.append(item)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evidence")
+    def read_evidence(self, path: str, source: str, taken: dt.date | None) -> None:
+        self.deliver(EvidenceRead(EvidenceInput.from_path(path, source, taken)))
+
+    @on(EvidenceRead)
+    def keep_evidence(self, message: EvidenceRead) -> None:
+        self.evidence.append(message.item)
         for name in ("evidence_path", "evidence_source", "evidence_taken_on"):
             self.query_one(f"#f-{name}", Input).value = ""
             self.show_field_error(name, None)
@@ -405,9 +449,9 @@ class IntakeScreen(DeskScreen):
             evidence=list(self.evidence),
         )
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
 
     def action_save(self) -> None:
         for block in self.query(FieldBlock):
@@ -435,19 +479,27 @@ class IntakeScreen(DeskScreen):
         self.app.push_screen(ConfirmContactScreen(form.owner_name, form.phone, address), answered)
 
     def save(self, form: IntakeForm) -> None:
-        store, operator, now = self.desk.store, self.desk.operator, self.desk.now()
+        operator = self.desk.operator
         assert operator is not None
         self.say(self.tr("tui.form.saving"))
-        self.call_db("saved", lambda: intake(store, operator, form, now))
+        self.record(form, operator, self.desk.now())
 
-    def got_saved(self, receipt: IntakeReceipt) -> None:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def record(self, form: IntakeForm, operator: Operator, now: dt.datetime) -> None:
+        # The receipt read to the owner is written by the core, in the current language.
+        set_language(self.lang)
+        self.deliver(IntakeSaved(intake(self.desk.store, operator, form, now)))
+
+    @on(IntakeSaved)
+    def show_receipt(self, message: IntakeSaved) -> None:
+        receipt = message.receipt
+        self.tell_desk(CaseChanged(receipt.case_id))
         self.say(self.tr("tui.intake.saved_status", number=receipt.number))
 
         def after(open_case: bool | None) -> None:
             self.reset()
             if open_case:
-                self.desk.switch_mode("queue")
-                self.desk.open_case(receipt.case_id)
+                self.tell_desk(OpenCase(receipt.case_id, mode="queue"))
 
         self.app.push_screen(ReceiptScreen(receipt), after)
 
@@ -493,3 +545,8 @@ class IntakeScreen(DeskScreen):
 
     def action_new_form(self) -> None:
         self.reset()
+
+
+def field_name(widget: Widget) -> str:
+    """The core's name of the field ``widget`` edits (its id is ``f-`` and that name)."""
+    return (widget.id or "").removeprefix("f-")

@@ -12,38 +12,44 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from typing import Any
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from complaint_tui.desk import OpenCase, ShowQueue, StoreChanged
+from complaint_tui.operators import Operator
 from complaint_tui.queries import Cursor, QueueFilter, QueuePage, QueueRow, QueueSort, queue_count, queue_page
 from complaint_tui.queries.sections import Section, sections_for
-from complaint_tui.screens.base import DeskScreen, due_text, local
+from complaint_tui.screens.base import DeskScreen
+from complaint_tui.views.queue import COLUMNS, Cell, queue_cells
 from complaint_tui.widgets.status import StatusLine
 
 PAGE_SIZE = 100  # FACTS.md: about 0.27 ms a row to add; a page paints in a few tens of ms
-# What the desk reads first comes first: on an 80-column terminal the right-hand columns scroll.
-COLUMNS = ("number", "due", "status", "category", "urgency", "address", "owner", "handler", "channel", "received")
 SORTS = (QueueSort.URGENT, QueueSort.NEWEST, QueueSort.OLDEST)
 RETIME_SECONDS = 60  # time left moves even when nobody writes
 
 
-@dataclass(frozen=True)
-class QueueRequest:
-    """What another screen asks the queue to show: a saved section by its code, or (section
-    ``None``) every case narrowed by ``filter``, as the dashboard's drill-down does."""
+@dataclass
+class PageLoaded(Message):
+    """The page asked for by request ``token`` (an older token's page is dropped)."""
 
-    section: str | None = None
-    filter: QueueFilter = QueueFilter()
+    token: int
+    page: QueuePage
 
 
-class QueueRequested(Message):
-    """The app left a ``QueueRequest`` for the queue screen to take."""
+@dataclass
+class CasesCounted(Message):
+    """How many cases the filter of request ``token`` matches, all pages together."""
+
+    token: int
+    total: int
 
 
 def merge_filters(base: QueueFilter, extra: QueueFilter, search: str) -> QueueFilter:
@@ -89,7 +95,7 @@ class QueueScreen(DeskScreen):
         self.shown: dict[int, tuple[Any, ...]] = {}
         self.request = 0
         self.total: int | None = None
-        self.count_after_page: Callable[[], None] | None = None
+        self.count_after_page: Callable[[], object] | None = None
         self.paging: tuple[bool, bool] = (False, False)  # whether next / previous page is possible
         self.loaded_mark = -2
 
@@ -115,26 +121,17 @@ class QueueScreen(DeskScreen):
             table.add_column(self.tr(f"tui.queue.col.{column}"), key=column)
         self.sort = self.sections[0].sort
         self.set_interval(RETIME_SECONDS, self.retime)
-        self.take_request()
         self.load(reset=True)
         table.focus()
 
     def on_screen_resume(self) -> None:
-        if self.take_request():
-            self.load(reset=True)
-        elif self.loaded_mark != self.desk.change_mark:
+        if self.loaded_mark != self.desk.change_mark:
             self.load(reset=self.page_no == 0, count=True)
 
-    def on_queue_requested(self, message: QueueRequested) -> None:
-        if self.take_request():
-            self.load(reset=True)
-
-    def take_request(self) -> bool:
-        """Show what the dashboard or the palette asked for, if one asked."""
-        request = self.desk.queue_request
-        if request is None:
-            return False
-        self.desk.queue_request = None
+    @on(ShowQueue)
+    def take_request(self, message: ShowQueue) -> None:
+        """Show what the dashboard or the palette asked for (the App hands their request on)."""
+        request = message.request
         codes = [s.code for s in self.sections]
         code = request.section if request.section in codes else "all"
         self.section_index = codes.index(code) if code in codes else 0
@@ -142,9 +139,10 @@ class QueueScreen(DeskScreen):
         self.extra = request.filter
         self.search_text = request.filter.search
         self.query_one("#search", Input).value = request.filter.search
-        return True
+        self.load(reset=True)
 
-    def on_store_changed(self, message: Any) -> None:
+    @on(StoreChanged)
+    def reload_changed(self) -> None:
         # Another desk wrote: fetch the same page again; only the changed cells are redrawn.
         self.load(reset=False, count=True)
 
@@ -163,22 +161,36 @@ class QueueScreen(DeskScreen):
         if reset:
             self.cursors, self.page_no = [None], 0
         self.request += 1
-        token, filt, sort = self.request, self.current_filter(), self.sort
-        cursor, store, viewer, now = self.cursors[self.page_no], self.desk.store, self.desk.operator, self.desk.now()
+        token, filt, viewer, now = self.request, self.current_filter(), self.desk.operator, self.desk.now()
         self.loaded_mark = self.desk.change_mark
-        self.call_db("page", lambda: (token, queue_page(store, viewer, filt, sort, cursor, PAGE_SIZE, now)))
+        self.fetch_page(token, filt, self.sort, self.cursors[self.page_no], viewer, now)
         if reset or count or self.total is None:
             # Counted once the page is shown: the rows come first, and the two queries do not
             # compete for the database and the interpreter while the screen is being drawn.
-            def count_cases() -> None:
-                self.call_db("count", lambda: (token, queue_count(store, viewer, filt, now)))
-
-            self.count_after_page = count_cases
+            self.count_after_page = partial(self.count_cases, token, filt, viewer, now)
         self.show_sections()
 
-    def got_page(self, result: tuple[int, QueuePage]) -> None:
-        token, page = result
-        if token != self.request:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="page")
+    def fetch_page(
+        self,
+        token: int,
+        filt: QueueFilter,
+        sort: QueueSort,
+        cursor: Cursor | None,
+        viewer: Operator | None,
+        now: dt.datetime,
+    ) -> None:
+        page = queue_page(self.desk.store, viewer, filt, sort, cursor, PAGE_SIZE, now)
+        self.deliver(PageLoaded(token, page))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="count")
+    def count_cases(self, token: int, filt: QueueFilter, viewer: Operator | None, now: dt.datetime) -> None:
+        self.deliver(CasesCounted(token, queue_count(self.desk.store, viewer, filt, now)))
+
+    @on(PageLoaded)
+    def show_page(self, message: PageLoaded) -> None:
+        page = message.page
+        if message.token != self.request:
             return  # an older request finished late
         self.next_cursor = page.next_cursor
         self.apply(page.rows)
@@ -191,10 +203,10 @@ class QueueScreen(DeskScreen):
             count_now, self.count_after_page = self.count_after_page, None
             count_now()
 
-    def got_count(self, result: tuple[int, int]) -> None:
-        token, total = result
-        if token == self.request:
-            self.total = total
+    @on(CasesCounted)
+    def show_count(self, message: CasesCounted) -> None:
+        if message.token == self.request:
+            self.total = message.total
             self.show_info()
 
     def retime(self) -> None:
@@ -203,34 +215,11 @@ class QueueScreen(DeskScreen):
 
     # --- the keyed diff ------------------------------------------------------------------
 
-    def cells(self, row: QueueRow, now: dt.datetime) -> tuple[Any, ...]:
-        policy, lang = self.desk.policy, self.lang
-        status = self.tr(f"status.{row.status}")
-        if row.paused:
-            status += " ⏸"
-        if row.reopen_count:
-            status += f" ↻{row.reopen_count}"
-        handler = " / ".join(
-            x for x in (policy.label("departments", row.department, lang), row.assignee_name or "") if x
-        )
-        urgency = Text(policy.label("urgencies", row.urgency, lang))
-        if policy.urgency_rank(row.urgency) == 0:
-            urgency.stylize("bold red")
-        return (
-            row.number,
-            due_text(row.next_step, row.time_left(now), lang, row.paused),
-            status,
-            policy.label("categories", row.category, lang),
-            urgency,
-            f"{row.building}-{row.unit}-{row.room}",
-            f"{row.owner_name} {row.phone}",
-            handler,
-            policy.label("channels", row.channel, lang),
-            local(row.received_at, policy.zone),
-        )
+    def cells(self, row: QueueRow, now: dt.datetime) -> tuple[Cell, ...]:
+        return queue_cells(row, self.desk.policy, self.lang, now)
 
     @staticmethod
-    def signature(cells: tuple[Any, ...]) -> tuple[Any, ...]:
+    def signature(cells: tuple[Cell, ...]) -> tuple[Any, ...]:
         return tuple((c.plain, str(c.style), tuple(c.spans)) if isinstance(c, Text) else c for c in cells)
 
     def apply(self, rows: list[QueueRow]) -> None:
@@ -293,23 +282,24 @@ class QueueScreen(DeskScreen):
 
     # --- actions -------------------------------------------------------------------------
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(DataTable.RowSelected, "#queue-table")
+    def open_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.desk.open_case(int(str(event.row_key.value)))
+        self.tell_desk(OpenCase(int(str(event.row_key.value))))
 
     def action_open_case(self) -> None:
         key = self.highlighted_key()
         if key is not None:
-            self.desk.open_case(int(key))
+            self.tell_desk(OpenCase(int(key)))
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            self.search_text = event.value
-            self.load(reset=True)
-            self.query_one(DataTable).focus()
+    @on(Input.Submitted, "#search")
+    def search_typed(self, event: Input.Submitted) -> None:
+        self.search_text = event.value
+        self.load(reset=True)
+        self.query_one(DataTable).focus()
 
     def action_focus_table(self) -> None:
         self.query_one(DataTable).focus()

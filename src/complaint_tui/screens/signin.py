@@ -8,21 +8,42 @@ A refused sign-in says "wrong login or PIN" whatever the reason (services/staff.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from complaint_tui.desk import Desk, SignedIn
 from complaint_tui.errors import DeskError, InvalidInput
 from complaint_tui.models import Role
 from complaint_tui.screens.base import DeskScreen
-from complaint_tui.services import Operator, StaffRow, add_staff, list_staff, sign_in, staff_count
+from complaint_tui.services import StaffRow, add_staff, list_staff, sign_in, staff_count
 from complaint_tui.services.staff import SIGN_IN_FAILED
 from complaint_tui.validation import login_name, person_name, pin
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock, RuleValidator
 from complaint_tui.widgets.status import StatusLine
+
+
+class SignInDesk(Desk, Protocol):
+    """The desk as the sign-in screen sees it: also who ``--operator`` named, if anyone."""
+
+    @property
+    def preselect_login(self) -> str | None: ...
+
+
+@dataclass
+class StaffListed(Message):
+    """How many accounts the store has, and the ones to choose from."""
+
+    count: int
+    rows: list[StaffRow]
 
 
 class SignInScreen(DeskScreen):
@@ -87,11 +108,16 @@ class SignInScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#block-pin-signin").display = False
         self.query_one("#first-run").display = False
-        store = self.desk.store
-        self.call_db("staff", lambda: (staff_count(store), list_staff(store)))
+        self.list_accounts()
 
-    def got_staff(self, found: tuple[int, list[StaffRow]]) -> None:
-        count, rows = found
+    @work(thread=True, exclusive=True, exit_on_error=False, group="staff")
+    def list_accounts(self) -> None:
+        store = self.desk.store
+        self.deliver(StaffListed(staff_count(store), list_staff(store)))
+
+    @on(StaffListed)
+    def show_accounts(self, message: StaffListed) -> None:
+        count, rows = message.count, message.rows
         self.staff = rows
         help_line = self.query_one("#signin-help", Static)
         if count == 0:
@@ -111,13 +137,14 @@ class SignInScreen(DeskScreen):
             options.add_option(Option(f"{row.name}  {row.login} · {role}{lock}", id=row.login))
         options.highlighted = 0
         options.focus()
-        wanted = self.desk.preselect_login
+        wanted = cast(SignInDesk, self.app).preselect_login
         match = next((r for r in rows if r.login == wanted), None)
         if match is not None:
             options.highlighted = rows.index(match)
             self.choose(match)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    @on(OptionList.OptionSelected, "#staff-list")
+    def account_chosen(self, event: OptionList.OptionSelected) -> None:
         row = next((r for r in self.staff if r.login == event.option.id), None)
         if row is not None:
             self.choose(row)
@@ -135,18 +162,19 @@ class SignInScreen(DeskScreen):
         else:
             self.sign_in(row.login, None)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "pin" and self.chosen is not None:
+    @on(Input.Submitted, "#pin")
+    def pin_typed(self, event: Input.Submitted) -> None:
+        if self.chosen is not None:
             self.sign_in(self.chosen.login, event.value)
-        elif self.first_run:
+
+    @on(Input.Submitted, "#first-login, #first-name, #first-pin")
+    def next_field(self) -> None:
+        if self.first_run:
             self.focus_next()
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="signed_in")
     def sign_in(self, login: str, pin_code: str | None) -> None:
-        store = self.desk.store
-        self.call_db("signed_in", lambda: sign_in(store, login, pin_code))
-
-    def got_signed_in(self, operator: Operator) -> None:
-        self.desk.signed_in(operator)
+        self.tell_desk(SignedIn(sign_in(self.desk.store, login, pin_code)))
 
     def action_back_to_list(self) -> None:
         if not self.first_run:
@@ -159,7 +187,6 @@ class SignInScreen(DeskScreen):
         return True
 
     def action_create_first(self) -> None:
-        store = self.desk.store
         login = self.query_one("#first-login", Input).value.strip()
         name = self.query_one("#first-name", Input).value
         department = self.query_one("#first-department", ChoiceBar).value
@@ -167,19 +194,21 @@ class SignInScreen(DeskScreen):
         for block in self.query(FieldBlock):
             block.show_error(None)
 
-        def create() -> Operator:
-            add_staff(
-                store,
-                None,
-                login=login,
-                name=name,
-                role=Role.SUPERVISOR.value,
-                department=department,
-                pin_code=pin_code,
-            )
-            return sign_in(store, login, pin_code)
+        self.create_first(login, name, department, pin_code)
 
-        self.call_db("signed_in", create)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="signed_in")
+    def create_first(self, login: str, name: str, department: str | None, pin_code: str | None) -> None:
+        store = self.desk.store
+        add_staff(
+            store,
+            None,
+            login=login,
+            name=name,
+            role=Role.SUPERVISOR.value,
+            department=department,
+            pin_code=pin_code,
+        )
+        self.tell_desk(SignedIn(sign_in(store, login, pin_code)))
 
     def handle_desk_error(self, error: DeskError) -> bool:
         if isinstance(error, InvalidInput):
