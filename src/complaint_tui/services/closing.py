@@ -52,9 +52,11 @@ def give_feedback(
     measures_text = c.field("measures", required_text, measures)
     result_text = c.field("result", required_text, result)
     met = c.field("demand_met", one_of, demand_met, [d.value for d in DemandMet])
+    why_not = c.field("unmet_reason", optional_text, unmet_reason) or ""
+    then = c.field("next_step", optional_text, next_step) or ""
     c.raise_if_any()
     assert met is not None
-    raise_if_refused(feedback_refusal(DemandMet(met), unmet_reason, next_step))
+    raise_if_refused(feedback_refusal(DemandMet(met), why_not, then))
     with case_step(store, operator, case_id, version, Action.GIVE_FEEDBACK, now) as step:
         row = Feedback(
             case_id=step.case_id,
@@ -64,8 +66,8 @@ def give_feedback(
             measures=measures_text or "",
             result=result_text or "",
             demand_met=met,
-            unmet_reason=unmet_reason.strip(),
-            next_step=next_step.strip(),
+            unmet_reason=why_not,
+            next_step=then,
             by_id=operator.id,
             at=step.now,
         )
@@ -123,9 +125,10 @@ def log_return_visit(
     score = c.field("satisfaction", satisfaction, satisfaction_score)
     chosen = c.field("visit_outcome", one_of, outcome, [o.value for o in VisitOutcome])
     remaining = c.field("remaining_issues", optional_text, remaining_issues)
+    recourse = c.field("external_recourse", optional_text, external_recourse) or ""
     c.raise_if_any()
     assert score is not None and chosen is not None
-    raise_if_refused(visit_refusal(VisitOutcome(chosen), score, store.policy, rejects_decision, external_recourse))
+    raise_if_refused(visit_refusal(VisitOutcome(chosen), score, store.policy, rejects_decision, recourse))
     with case_step(store, operator, case_id, version, Action.LOG_RETURN_VISIT, now) as step:
         row = ReturnVisit(
             case_id=step.case_id,
@@ -135,7 +138,7 @@ def log_return_visit(
             remaining_issues=remaining or "",
             outcome=chosen,
             owner_rejects_decision=rejects_decision,
-            external_recourse=external_recourse.strip(),
+            external_recourse=recourse,
             by_id=operator.id,
             at=step.now,
         )
@@ -144,7 +147,7 @@ def log_return_visit(
         finish_clock(step.session, step.case, Clock.RETURN_VISIT, step.now)
         if rejects_decision:
             step.case.owner_rejects_decision = True
-            step.case.external_recourse = external_recourse.strip()
+            step.case.external_recourse = recourse
         if chosen == VisitOutcome.CLOSE.value:
             _close(step, CloseKind.SATISFIED, None, operator.id)
         elif chosen == VisitOutcome.REOPEN.value:
