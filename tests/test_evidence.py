@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import stat
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -63,8 +65,7 @@ def within(seconds: float, call: Callable[[], Any]) -> Any:
 
 @pytest.fixture
 def fifo(tmp_path: Path) -> Iterator[Path]:
-    if not hasattr(os, "mkfifo"):
-        pytest.skip("no FIFOs on this system")
+    assert hasattr(os, "mkfifo"), "the desk runs on POSIX systems, which have FIFOs"
     path = tmp_path / "evidence.jpg"
     os.mkfifo(path)
     yield path
@@ -236,12 +237,48 @@ def test_an_unreadable_path_is_a_field_problem_not_a_traceback(tmp_path: Path, n
     assert "\x00" not in err.value.message("en")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs file permissions that bind")
-def test_a_file_without_read_permission_is_unreadable(tmp_path: Path) -> None:
-    path = tmp_path / "private.jpg"
-    path.write_bytes(PHOTO)
-    path.chmod(0)
-    assert refusal(lambda: EvidenceInput.from_path(path, "业主")) == ("evidence_path", "file_unreadable")
+def _as_unprivileged(call: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+    """``call()`` under a user that file permissions bind: this process, or, as root (CI runs as
+    root, and root reads any file), a forked child that drops to ``nobody`` first."""
+    if os.geteuid() != 0:
+        return call()
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root for good, try, report through the pipe
+        code = 1
+        try:
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            os.write(write_end, "|".join(call()).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        got = pipe.read().decode()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the unprivileged child failed"
+    field, rule = got.split("|")
+    return field, rule
+
+
+def test_a_file_without_read_permission_is_unreadable() -> None:
+    # A folder of its own that nobody may enter but not list, holding a file nobody may read.
+    folder = Path(tempfile.mkdtemp(prefix="ctui-unreadable-"))
+    try:
+        folder.chmod(0o711)
+        path = folder / "private.jpg"
+        path.write_bytes(PHOTO)
+        path.chmod(0)
+        assert _as_unprivileged(lambda: refusal(lambda: EvidenceInput.from_path(path, "业主"))) == (
+            "evidence_path",
+            "file_unreadable",
+        )
+    finally:
+        shutil.rmtree(folder)
 
 
 # --- the stored name ----------------------------------------------------------------------
