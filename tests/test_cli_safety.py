@@ -489,3 +489,30 @@ def test_the_console_script_ends_hostile_input_in_one_line(args: list[str], tmp_
         if lang.startswith("zh"):
             assert re.search(r"[\u4e00-\u9fff]", done.stderr), done.stderr
     assert case_count(store_file) == 2
+
+
+def test_on_postgresql_only_db_upgrade_makes_a_store_of_an_empty_database(
+    pg_server: Any, request: pytest.FixtureRequest
+) -> None:
+    """An empty PostgreSQL database is where `db upgrade` makes a store; every other command
+    refuses it, and a database holding another program's tables is refused by all."""
+    from sqlalchemy import create_engine
+
+    name = f"ctui_empty_{os.getpid()}_{request.node.nodeid.__hash__() & 0xFFFF}"
+    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}_other"))
+    admin.dispose()
+    url, other = pg_server.url(name), pg_server.url(f"{name}_other")
+    other_engine = create_engine(other)
+    with other_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE contacts (name text)"))
+    other_engine.dispose()
+    assert "holds no complaint-tui store yet" in one_line(cli("report", "--db", url))
+    assert "没有 complaint-tui 存储" in one_line(cli("staff", "list", "--db", url, lang="zh"))
+    for command in (["db", "upgrade"], ["db", "check"], ["export"]):
+        assert "is not a complaint-tui store (a database with other tables)" in one_line(cli(*command, "--db", other))
+    made = cli("db", "upgrade", "--db", url)
+    assert made.exit_code == 0, made.stderr
+    assert cli("report", "--db", url, "-f", "json").exit_code == 0

@@ -62,6 +62,9 @@ def test_export_refuses_an_existing_file_unless_forced_and_makes_it_private(
     line = one_line(cli("export", "--db", str(store_file), "-o", str(target)))
     assert line == f"{target} already exists; add --force to replace it, or name a new file."
     assert target.read_text(encoding="utf-8") == "last month's export\n"
+    pii = ["--include-pii", "--operator", "zhao", "--pin", PINS["zhao"]]
+    assert "already exists" in one_line(cli("export", "--db", str(store_file), "-o", str(target), *pii))
+    assert "export_pii" not in audit_actions(store_file)  # refused before the export is put on record
     assert "已存在" in one_line(cli("export", "--db", str(store_file), "-o", str(target), lang="zh"))
     forced = cli("export", "--db", str(store_file), "-o", str(target), "--force")
     assert forced.exit_code == 0, forced.stderr
@@ -134,6 +137,11 @@ def test_an_output_folder_without_write_permission_is_one_line(store_file: Path,
     finally:
         locked.chmod(0o700)
     assert list(locked.iterdir()) == []
+
+
+def test_a_hostile_value_can_neither_add_lines_nor_steer_the_terminal(store_file: Path) -> None:
+    line = one_line(cli("export", "--db", str(store_file), "--status", "a\x1eb\x1b[2Jc\u2028d"))
+    assert "unknown code 'a\\x1eb\\x1b[2Jc\\u2028d'" in line and "\x1b" not in line
 
 
 # --- complete or nothing, even on kill -9 --------------------------------------------------------
