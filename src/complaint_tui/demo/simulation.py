@@ -30,6 +30,7 @@ from complaint_tui.models import (
     VisitOutcome,
 )
 from complaint_tui.policy import Step as Clock
+from complaint_tui.services.step import STATE_FIELDS
 from complaint_tui.workflow import (
     HANDLING_ROLES,
     Action,
@@ -38,6 +39,7 @@ from complaint_tui.workflow import (
     Refusal,
     assignee_refusal,
     feedback_refusal,
+    queue_due_at,
     refusal,
     target_status,
     visit_refusal,
@@ -127,12 +129,21 @@ class SimTask:
 
 
 def audit_value(value: Any) -> Any:
-    """An audit value as services.base._plain writes it (times as ISO text)."""
-    return value.isoformat() if isinstance(value, dt.datetime) else value
+    """An audit value as services.base._plain writes it (times as ISO text in UTC)."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)).isoformat()
+    return value
+
+
+def record(columns: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    """A row as services.base.record_dict puts it into an audit event: every column, times as text."""
+    return {name: audit_value(value) for name, value in zip(columns, values, strict=True)}
 
 
 SimEvent = tuple[dt.datetime, int | None, str, dict[str, Any] | None, dict[str, Any] | None]
-SNAP_FIELDS = ("status", "assignee_id", "department", "cycle", "next_step", "next_due_at", "paused_at")
+# The case fields an audit event shows before and after a step: the services' own list, and
+# ``CaseSim._snap`` gives them in this order.
+SNAP_FIELDS = STATE_FIELDS
 
 
 class CaseSim:
@@ -269,19 +280,33 @@ class CaseSim:
                 was[name], now[name] = audit_value(old), audit_value(new)
         if details:
             now.update(details)
-        self.events.append((at, staff.id, action.value, was or None, now or None))
+        # services.step.case_step: both sides written, empty or not
+        self.events.append((at, staff.id, action.value, was, now))
 
     def _snap(self) -> tuple[Any, ...]:
+        """The SNAP_FIELDS (services.step.STATE_FIELDS) of the case now, in that order."""
         clock = self.next_clock()
         # Enum members as they are (they are str): JSON writes them as their codes.
         return (
             self.status,
             self.assignee.id if self.assignee else None,
             self.department,
+            self.urgency,
             self.cycle,
+            self.paused_at,
+            self.pause_reason,
             clock.step if clock else None,
             clock.due_at if clock else None,
-            self.paused_at,
+            self.reopen_count,
+            self.append_count,
+            self.chase_count,
+            self.merged_into.id if self.merged_into else None,
+            self.close_kind,
+            self.close_reason,
+            self.closed_at,
+            self.withdrawn_reason,
+            self.rejects,
+            self.recourse,
         )
 
     # -- clocks (services.base.start_clock / finish_clock / cancel_open_clocks / refresh_queue_keys)
@@ -330,7 +355,7 @@ class CaseSim:
         self.contact_confirmed = gen.policy.channels[self.channel].live or gen.rng.random() < 0.6
         first = self.start_clock(Clock.FIRST_RESPONSE, at)
         self.start_clock(Clock.RESOLUTION, at)
-        gen.intake_evidence(self, staff, at)
+        files = gen.intake_evidence(self, staff, at)
         receipt = t(
             "receipt.text",
             "zh",
@@ -338,17 +363,55 @@ class CaseSim:
             due=first.due_at.astimezone(gen.policy.zone).strftime("%Y-%m-%d %H:%M"),
         )
         gen.owner_update(self, UpdateKind.RECEIPT, self.channel, receipt, staff, at)
+        # services.intake.intake_after: the new case's whole record (but its id), and its files
+        clock = self.next_clock()
+        assert clock is not None
+        received = audit_value(at)
         after: dict[str, Any] = {
             "number": self.number,
+            "source_id": None,
+            "version": 1,
             "channel": self.channel,
-            "category": self.category,
-            "urgency": self.urgency,
-            "status": self.status.value,
+            "received_at": received,
+            "received_by_id": staff.id,
+            "contact_confirmed": self.contact_confirmed,
             "owner_id": self.owner.id,
             "room_id": self.room.id,
             "object_kind": self.matter.object_kind,
+            "object_text": self.object_text,
+            "object_staff_id": self.subject.id if self.subject else None,
             "matter_what": self.what,
+            "matter_when": self.when,
+            "matter_where": self.where,
+            "matter_state": self.state,
             "demand": self.demand,
+            "category": self.category,
+            "urgency": self.urgency,
+            "status": self.status.value,
+            "status_before": None,
+            "is_open": True,
+            "department": self.department,
+            "assignee_id": None,
+            "cycle": 1,
+            "paused_at": None,
+            "pause_reason": None,
+            "next_step": clock.step.value,
+            "next_due_at": audit_value(clock.due_at),
+            "queue_due_at": audit_value(queue_due_at(clock.due_at, None)),
+            "reopen_count": 0,
+            "append_count": 0,
+            "chase_count": 0,
+            "merged_into_id": None,
+            "close_kind": None,
+            "close_reason": None,
+            "closed_at": None,
+            "closed_by_id": None,
+            "withdrawn_reason": None,
+            "owner_rejects_decision": False,
+            "external_recourse": None,
+            "created_at": received,
+            "updated_at": received,
+            "evidence": files,
         }
         if raised_from:
             after["urgency_raised_from"] = raised_from
@@ -368,7 +431,7 @@ class CaseSim:
         at, before = self._begin(Action.ACKNOWLEDGE, staff, at)
         self.finish_clock(Clock.FIRST_RESPONSE, at)
         self.gen.owner_update(self, UpdateKind.FIRST_RESPONSE, channel, content, staff, at)
-        self._end(Action.ACKNOWLEDGE, staff, at, before, {"channel": channel})
+        self._end(Action.ACKNOWLEDGE, staff, at, before, {"channel": channel, "content": content})
 
     def add_note(
         self, staff: DemoStaff, at: dt.datetime, kind: str, content: str, party: Party | None = None, person: str = ""
@@ -376,10 +439,8 @@ class CaseSim:
         at, before = self._begin(Action.ADD_NOTE, staff, at)
         gen = self.gen
         note_id = gen.next_id("investigation_note")
-        gen.add(
-            "investigation_note",
-            (note_id, self.id, self.cycle, kind, party.value if party else None, person, content, staff.id, gen.ts(at)),
-        )
+        values = (note_id, self.id, self.cycle, kind, party.value if party else None, person, content, staff.id, at)
+        gen.add("investigation_note", (*values[:-1], gen.ts(at)))
         self.notes += 1
         if party is not None:
             self.parties.add(party)
@@ -389,7 +450,7 @@ class CaseSim:
             staff,
             at,
             before,
-            {"note": {"kind": kind, "party": party.value if party else None, "person": person}, "evidence": files},
+            {"note": gen.record("investigation_note", values), "evidence": files},
         )
         return note_id
 
@@ -412,26 +473,25 @@ class CaseSim:
         if confirmer.role not in HANDLING_ROLES:
             raise DemoRuleBroken(f"demo case {self.number}: the finding is confirmed by a {confirmer.role.value}")
         gen = self.gen
-        gen.add(
-            "finding",
-            (
-                gen.next_id("finding"),
-                self.id,
-                self.cycle,
-                responsibility,
-                cause,
-                cause_text,
-                valid,
-                reason,
-                signatories,
-                confirmer.id,
-                gen.ts(at),
-                staff.id,
-                gen.ts(at),
-            ),
+        values = (
+            gen.next_id("finding"),
+            self.id,
+            self.cycle,
+            responsibility,
+            cause,
+            cause_text,
+            valid,
+            reason,
+            signatories,
+            confirmer.id,
+            at,
+            staff.id,
+            at,
         )
+        stamp = gen.ts(at)
+        gen.add("finding", (*values[:10], stamp, staff.id, stamp))
         self.finding = (valid, responsibility)
-        details = {"finding": {"responsibility": responsibility, "cause_code": cause, "valid": valid}}
+        details = {"finding": gen.record("finding", values)}
         self._end(Action.RECORD_FINDING, staff, at, before, details)
 
     def plan(
@@ -448,39 +508,33 @@ class CaseSim:
         if deadline <= at:  # services.resolution._future
             deadline = at + DAY
         gen = self.gen
-        gen.add(
-            "plan",
-            (
-                gen.next_id("plan"),
-                self.id,
-                self.cycle,
-                measures,
-                gen.ts(deadline),
-                department,
-                responsible.id,
-                responsible.name,
-                resources,
-                staff.id,
-                gen.ts(at),
-            ),
+        values = (
+            gen.next_id("plan"),
+            self.id,
+            self.cycle,
+            measures,
+            deadline,
+            department,
+            responsible.id,
+            responsible.name,
+            resources,
+            staff.id,
+            at,
         )
+        gen.add("plan", (*values[:4], gen.ts(deadline), *values[5:10], gen.ts(at)))
         self.has_plan = True
         self.department = department
-        details = {
-            "plan": {"deadline": deadline.isoformat(), "department": department, "responsible_id": responsible.id}
-        }
+        details = {"plan": gen.record("plan", values)}
         self._end(Action.PLAN, staff, at, before, details)
 
     def refer(self, staff: DemoStaff, at: dt.datetime, authority: str, explanation: str) -> None:
         at, before = self._begin(Action.REFER, staff, at)
         gen = self.gen
-        gen.add(
-            "referral",
-            (gen.next_id("referral"), self.id, self.cycle, authority, "", explanation, staff.id, gen.ts(at)),
-        )
+        values = (gen.next_id("referral"), self.id, self.cycle, authority, "", explanation, staff.id, at)
+        gen.add("referral", (*values[:-1], gen.ts(at)))
         self.finish_clock(Clock.RESOLUTION, at)
         self.start_clock(Clock.FEEDBACK, at)
-        self._end(Action.REFER, staff, at, before, {"referral": {"authority": authority}})
+        self._end(Action.REFER, staff, at, before, {"referral": gen.record("referral", values)})
 
     def add_task(
         self,
@@ -494,23 +548,24 @@ class CaseSim:
         at, before = self._begin(Action.ADD_TASK, staff, at)
         due = max(due, at + HOUR)  # services.resolution._future
         gen = self.gen
-        row: list[Any] = [
+        values = (
             gen.next_id("department_task"),
             self.id,
             self.cycle,
             department,
             assignee.id if assignee else None,
             what,
-            gen.ts(due),
+            due,
             None,
             "",
             staff.id,
-            gen.ts(at),
+            at,
             None,
-        ]
+        )
+        row: list[Any] = [*values[:6], gen.ts(due), None, "", staff.id, gen.ts(at), None]
         gen.add("department_task", row)
         self.open_tasks += 1
-        self._end(Action.ADD_TASK, staff, at, before, {"task": {"id": row[0], "department": department}})
+        self._end(Action.ADD_TASK, staff, at, before, {"task": gen.record("department_task", values)})
         return SimTask(row, due)
 
     def finish_task(self, staff: DemoStaff, at: dt.datetime, task: SimTask, result: str) -> None:
@@ -518,19 +573,19 @@ class CaseSim:
         row = task.row  # still in this batch's rows: done_at, result and done_by are filled in place
         row[7], row[8], row[11] = self.gen.ts(at), result, staff.id
         self.open_tasks -= 1
-        details = {"task_id": row[0], "on_time": at <= task.due}
+        details = {"task_id": row[0], "result": result, "on_time": at <= task.due}
         self._end(Action.FINISH_TASK, staff, at, before, details)
 
     def follow_up(self, staff: DemoStaff, at: dt.datetime, kind: str, content: str) -> None:
         at, before = self._begin(Action.FOLLOW_UP, staff, at)
         gen = self.gen
         gen.add("follow_up", (gen.next_id("follow_up"), self.id, kind, content, staff.id, gen.ts(at)))
-        self._end(Action.FOLLOW_UP, staff, at, before, {"kind": kind})
+        self._end(Action.FOLLOW_UP, staff, at, before, {"kind": kind, "content": content})
 
     def update_owner(self, staff: DemoStaff, at: dt.datetime, channel: str, content: str) -> None:
         at, before = self._begin(Action.UPDATE_OWNER, staff, at)
         self.gen.owner_update(self, UpdateKind.PROGRESS, channel, content, staff, at)
-        self._end(Action.UPDATE_OWNER, staff, at, before, {"channel": channel})
+        self._end(Action.UPDATE_OWNER, staff, at, before, {"channel": channel, "content": content})
 
     def resolve(self, staff: DemoStaff, at: dt.datetime) -> None:
         at, before = self._begin(Action.RESOLVE, staff, at)
@@ -555,26 +610,24 @@ class CaseSim:
             raise self._refused(Action.GIVE_FEEDBACK, found)
         at, before = self._begin(Action.GIVE_FEEDBACK, staff, at)
         gen = self.gen
-        gen.add(
-            "feedback",
-            (
-                gen.next_id("feedback"),
-                self.id,
-                self.cycle,
-                channel,
-                what_done,
-                measures,
-                result,
-                met.value,
-                unmet_reason,
-                next_step,
-                staff.id,
-                gen.ts(at),
-            ),
+        values = (
+            gen.next_id("feedback"),
+            self.id,
+            self.cycle,
+            channel,
+            what_done,
+            measures,
+            result,
+            met.value,
+            unmet_reason,
+            next_step,
+            staff.id,
+            at,
         )
+        gen.add("feedback", (*values[:-1], gen.ts(at)))
         self.finish_clock(Clock.FEEDBACK, at)
         self.start_clock(Clock.RETURN_VISIT, at)
-        self._end(Action.GIVE_FEEDBACK, staff, at, before, {"feedback": {"demand_met": met.value}})
+        self._end(Action.GIVE_FEEDBACK, staff, at, before, {"feedback": gen.record("feedback", values)})
 
     def log_return_visit(
         self,
@@ -592,22 +645,20 @@ class CaseSim:
             raise self._refused(Action.LOG_RETURN_VISIT, found)
         at, before = self._begin(Action.LOG_RETURN_VISIT, staff, at)
         gen = self.gen
-        gen.add(
-            "return_visit",
-            (
-                gen.next_id("return_visit"),
-                self.id,
-                self.cycle,
-                method,
-                score,
-                remaining,
-                outcome.value,
-                rejects,
-                recourse,
-                staff.id,
-                gen.ts(at),
-            ),
+        values = (
+            gen.next_id("return_visit"),
+            self.id,
+            self.cycle,
+            method,
+            score,
+            remaining,
+            outcome.value,
+            rejects,
+            recourse,
+            staff.id,
+            at,
         )
+        gen.add("return_visit", (*values[:-1], gen.ts(at)))
         self.last_visit_satisfied = score >= gen.policy.satisfied_min
         self.finish_clock(Clock.RETURN_VISIT, at)
         if rejects:
@@ -616,7 +667,7 @@ class CaseSim:
             self._close(CloseKind.SATISFIED, None, staff, at)
         elif outcome is VisitOutcome.REOPEN:
             self._reopen(staff, at)
-        self._end(Action.LOG_RETURN_VISIT, staff, at, before, {"visit": {"satisfaction": score, "outcome": outcome}})
+        self._end(Action.LOG_RETURN_VISIT, staff, at, before, {"visit": gen.record("return_visit", values)})
 
     def _close(self, kind: CloseKind, reason: str | None, staff: DemoStaff, at: dt.datetime) -> None:
         self.status = Status.CLOSED
@@ -638,17 +689,17 @@ class CaseSim:
     def force_close(self, staff: DemoStaff, at: dt.datetime, reason: str) -> None:
         at, before = self._begin(Action.FORCE_CLOSE, staff, at)
         self._close(CloseKind.FORCED, reason, staff, at)
-        self._end(Action.FORCE_CLOSE, staff, at, before, {"close_kind": CloseKind.FORCED.value, "reason": reason})
+        self._end(Action.FORCE_CLOSE, staff, at, before)  # kind and reason are among the case's fields
 
     def reopen(self, staff: DemoStaff, at: dt.datetime, reason: str) -> None:
         at, before = self._begin(Action.REOPEN, staff, at)
         self._reopen(staff, at)
-        self._end(Action.REOPEN, staff, at, before, {"reason": reason, "reopen_count": self.reopen_count})
+        self._end(Action.REOPEN, staff, at, before, {"reason": reason})
 
     def withdraw(self, staff: DemoStaff, at: dt.datetime, reason: str) -> None:
         at, before = self._begin(Action.WITHDRAW, staff, at)
         self.withdrawn_reason = reason
-        self._end(Action.WITHDRAW, staff, at, before, {"withdrawn_reason": reason})
+        self._end(Action.WITHDRAW, staff, at, before)
 
     def merge(self, staff: DemoStaff, at: dt.datetime, target: CaseSim) -> None:
         at, before = self._begin(Action.MERGE, staff, at)
@@ -673,11 +724,9 @@ class CaseSim:
         if kind is ContactKind.APPEND:
             self.append_count += 1
             self.appended.append(content)  # services.search_index.reindex_case: appended text is searchable
-            count = {"append_count": self.append_count}
         else:
             self.chase_count += 1
-            count = {"chase_count": self.chase_count}
-        self._end(action, staff, at, before, {"channel": channel, **count})
+        self._end(action, staff, at, before, {"channel": channel, "content": content})
 
     def pause(self, staff: DemoStaff, at: dt.datetime, reason: str) -> None:
         at, before = self._begin(Action.PAUSE, staff, at)
@@ -685,7 +734,7 @@ class CaseSim:
         gen = self.gen
         self.pause_row = [gen.next_id("case_pause"), self.id, reason, gen.ts(at), staff.id, None, None]
         gen.add("case_pause", self.pause_row)
-        self._end(Action.PAUSE, staff, at, before, {"pause_reason": reason})
+        self._end(Action.PAUSE, staff, at, before)
 
     def resume(self, staff: DemoStaff, at: dt.datetime) -> None:
         at, before = self._begin(Action.RESUME, staff, at)

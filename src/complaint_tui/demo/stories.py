@@ -35,8 +35,9 @@ from complaint_tui.demo.simulation import (
     SimClock,
     SimTask,
     StopWalk,
+    record,
 )
-from complaint_tui.demo.writer import CHILD_ORDER, ID_TABLES, Writer, check_columns
+from complaint_tui.demo.writer import CHILD_ORDER, COLUMNS, ID_TABLES, Writer, check_columns
 from complaint_tui.errors import DeskError
 from complaint_tui.models import (
     OPEN_STATUSES,
@@ -177,6 +178,10 @@ class Generator:
         self.start = (now.astimezone(self.policy.zone) - dt.timedelta(days=DAYS - 1)).date()
         self.staff: list[DemoStaff] = []
         self.blobs: list[Blob] = []
+        # Each file's stored row, written with the batch that first attaches it: as a service
+        # stores a file on first use, no file sits in the store that no evidence refers to.
+        self.blob_rows: dict[str, tuple[Any, ...]] = {}
+        self.new_blobs: list[tuple[Any, ...]] = []
         self._plan_rooms()
         self._plan_matters()
         self._stall_deck: list[int] = []
@@ -216,6 +221,10 @@ class Generator:
             "audit_event",
             (event_id, case_id, staff_id, self.writer.ts(at), action, version, js(before), js(after), self.chain_prev),
         )
+
+    def record(self, name: str, values: Sequence[Any]) -> dict[str, Any]:
+        """A row's values (times as datetimes) as services.base.record_dict puts them into an audit event."""
+        return record(COLUMNS[name], tuple(values))
 
     def owner_update(
         self, case: CaseSim, kind: UpdateKind, channel: str, content: str, staff: DemoStaff, at: dt.datetime
@@ -329,6 +338,9 @@ class Generator:
         local = at.astimezone(self.policy.zone)
         prefix = {"photo": "IMG", "audio": "REC", "document": "DOC"}.get(blob.kind, "FILE")
         filename = f"{prefix}_{local:%Y%m%d_%H%M}.{blob.ext}"
+        first = self.blob_rows.pop(blob.sha256, None)
+        if first is not None:
+            self.new_blobs.append(first)
         self.add(
             "evidence",
             (
@@ -348,11 +360,12 @@ class Generator:
         )
         return filename
 
-    def intake_evidence(self, case: CaseSim, staff: DemoStaff, at: dt.datetime) -> None:
+    def intake_evidence(self, case: CaseSim, staff: DemoStaff, at: dt.datetime) -> list[str]:
+        """The files the owner sent with the complaint: their names."""
         rng = self.rng
         chance = {"wechat": 0.55, "owner_app": 0.5, "email": 0.4, "hotline": 0.2}.get(case.channel, 0.15)
         if rng.random() >= chance:
-            return
+            return []
         if case.channel == "hotline":
             blob, source = self.blobs[3], "24小时服务热线通话录音"
         elif case.channel == "email":
@@ -362,7 +375,7 @@ class Generator:
                 self.blobs[rng.randrange(3)],
                 f"业主提供（{self.policy.label('channels', case.channel, 'zh')}）",
             )
-        self._evidence(case, None, blob, source, case.matter.evidence_hint, staff, at)
+        return [self._evidence(case, None, blob, source, case.matter.evidence_hint, staff, at)]
 
     def note_evidence(self, case: CaseSim, note_id: int, kind: str, staff: DemoStaff, at: dt.datetime) -> list[str]:
         if kind != NoteKind.SITE_INSPECTION.value or self.rng.random() >= 0.6:
@@ -876,6 +889,8 @@ class Generator:
     def _flush(self) -> None:
         for case in self.batch:
             self._finish_case(case)
+        self.writer.insert("evidence_blob", self.new_blobs)  # before the evidence that refers to them
+        self.new_blobs = []
         for name in (*CHILD_ORDER, "case_search"):
             self.writer.insert(name, self.rows[name])
             self.rows[name] = []
@@ -945,12 +960,10 @@ class Generator:
                     "department": member.department,
                 }
                 self.audit_row(None, None, opened, "add_staff", None, None, after)
-            blob_rows = []
             for content, kind, ext in blobs():
                 sha = hashlib.sha256(content).hexdigest()
                 self.blobs.append(Blob(sha, len(content), kind, ext))
-                blob_rows.append((sha, len(content), content, self.ts(opened)))
-            w.insert("evidence_blob", blob_rows)
+                self.blob_rows[sha] = (sha, len(content), content, self.ts(opened))
             prefix = self.policy.case_number_prefix
             flushes = 0
             for day, count in self._days():
