@@ -67,8 +67,8 @@ async def test_phone_intake_to_closed_by_keys(sqlite_store: Store, staff: Staff,
         case = the_case(sqlite_store)
         assert case.number in screen_text(app)
         assert case.contact_confirmed and case.urgency == "high" and case.category == "repair"
-        await keys.press("o")  # open the new case
-        assert isinstance(app.screen, CaseScreen)
+        await keys.press("o")  # open the new case, in the queue's area (F2 then Esc: the queue)
+        assert isinstance(app.screen, CaseScreen) and app.current_mode == "queue"
 
         await keys.press("a")  # first response (S2.1)
         await keys.type("已联系业主 今天下午上门查看")
