@@ -116,6 +116,18 @@ def test_the_code_is_ruff_clean() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def assert_strict_types(paths: list[str]) -> None:
+    """``mypy --strict`` passes on ``paths`` (files or packages)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=SRC.parents[1],
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def test_the_core_type_checks_strictly() -> None:
     core = [
         str(SRC / f"{name}.py")
@@ -135,14 +147,7 @@ def test_the_core_type_checks_strictly() -> None:
         )
     ]
     core += [str(SRC / "services"), str(SRC / "queries")]
-    run = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *core],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=SRC.parents[1],
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert_strict_types(core)
 
 
 def test_the_desk_type_checks_strictly() -> None:
@@ -150,11 +155,4 @@ def test_the_desk_type_checks_strictly() -> None:
     mypy checks that the App is that desk: a screen asking the App for something it does not
     offer, or a handler taking the wrong message, fails here (issue 10, item 1)."""
     desk = [str(SRC / name) for name in ("screens", "widgets", "views", "desk.py", "app.py", "commands.py")]
-    run = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *desk],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=SRC.parents[1],
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert_strict_types(desk)
