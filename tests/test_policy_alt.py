@@ -10,6 +10,7 @@ The expected times are written out from the file and the November 2026 calendar.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +22,8 @@ from complaint_tui.db import Store
 from complaint_tui.errors import RoleRefused, StepRefused
 from complaint_tui.exporting import ExportFormat, ExportRequest, record_pii_export
 from complaint_tui.models import OwnerUpdate, Status, StepClock
+from complaint_tui.policy import PolicyError, parse_policy
+from tests.conftest import ALT_POLICY
 from tests.helpers import intake_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -193,3 +196,19 @@ def test_the_policys_roles_decide_who_sees_the_full_phone(alt_store: Store, alt_
     with pytest.raises(RoleRefused):
         record_pii_export(alt_store, alt_team.desk, request, "cases.csv")
     record_pii_export(alt_store, alt_team.handler, request, "cases.csv")
+
+
+def test_a_policy_naming_an_unknown_role_for_phones_is_refused() -> None:
+    """S6.5: a typo in pii_roles would silently hide or show phones: the file is refused instead."""
+    text = ALT_POLICY.read_text("utf-8").replace('pii_roles = ["handler", "supervisor"]', 'pii_roles = ["handlers"]')
+    with pytest.raises(PolicyError) as err:
+        parse_policy(tomllib.loads(text), "centre.toml")
+    assert err.value.policy_key == "pii_roles" and "pii_roles" in err.value.message("zh")
+
+
+def test_a_case_number_prefix_that_is_not_one_to_four_capitals_is_refused() -> None:
+    for prefix in ("wy", "WY1", "ABCDE", ""):
+        text = ALT_POLICY.read_text("utf-8").replace('case_number_prefix = "WY"', f'case_number_prefix = "{prefix}"')
+        with pytest.raises(PolicyError) as err:
+            parse_policy(tomllib.loads(text), "centre.toml")
+        assert err.value.policy_key == "case_number_prefix", prefix

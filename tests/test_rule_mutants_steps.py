@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from complaint_tui import queries as q
 from complaint_tui import services as sv
 from complaint_tui.db import Store
 from complaint_tui.errors import InvalidInput, NotFound, StepRefused
-from complaint_tui.models import Finding, Plan, Referral, Status
+from complaint_tui.models import Finding, Plan, Referral, Status, StepClock
 from complaint_tui.workflow import Action
 from tests.conftest import Team
 from tests.helpers import intake_form
@@ -220,3 +220,81 @@ def test_a_reopened_case_is_not_closed_on_the_old_cycles_return_visit(store: Sto
     assert view.status == "feedback_given" and view.actions[Action.CLOSE] is not None
     v = sv.log_return_visit(store, team.desk, cid, v, method="in_person", satisfaction_score=4, outcome="close").version
     assert q.case_detail(store, team.supervisor, cid).status == "closed"
+
+
+# --- rules a spot check of the services found untested ---------------------------------------
+
+
+def test_a_department_task_is_due_ahead_and_finished_only_on_its_own_case(store: Store, team: Team) -> None:
+    """S3.3, S3.4: split work carries its own deadline; a task id from another case is not this case's."""
+    cid, v = investigated(store, team)
+    v = plan(store, team, cid, find(store, team, cid, v))
+    now = dt.datetime.now(dt.UTC)
+    with pytest.raises(InvalidInput) as err:
+        sv.add_task(
+            store, team.handler, cid, v, department="engineering", what="换水管", due_at=now - dt.timedelta(hours=1),
+            now=now,
+        )  # fmt: skip
+    assert fields(err) == {"task_due"}
+    other, ov = investigated(store, team, phone="13900001111")
+    ov = plan(store, team, other, find(store, team, other, ov))
+    ov = sv.add_task(store, team.handler, other, ov, department="engineering", what="修阀门", due_at=soon()).version
+    task_id = q.case_detail(store, team.supervisor, other).tasks[0].id
+    with pytest.raises(NotFound):
+        sv.finish_task(store, team.handler, cid, v, task_id=task_id, result="已完成")
+    assert [t.done_at for t in q.case_detail(store, team.supervisor, other).tasks] == [None]
+
+
+def test_only_a_party_statement_names_a_party(store: Store, team: Team) -> None:
+    """S2.5: the parties of a dispute are recorded as such; an inspection is nobody's statement."""
+    cid, v = investigated(store, team)
+    with pytest.raises(InvalidInput) as err:
+        sv.add_note(store, team.handler, cid, v, "site_inspection", "现场查看", party="complainant")
+    assert fields(err) == {"party"}
+    with pytest.raises(InvalidInput) as err:
+        sv.add_note(store, team.handler, cid, v, "party_statement", "业主陈述")
+    assert fields(err) == {"party"}
+    sv.add_note(store, team.handler, cid, v, "party_statement", "对方陈述", party="respondent")
+    notes = q.case_detail(store, team.supervisor, cid).notes
+    assert [(n.kind, n.party) for n in notes] == [("site_inspection", None), ("party_statement", "respondent")]
+
+
+def test_reopening_before_the_visit_cancels_the_old_cycles_return_visit_clock(store: Store, team: Team) -> None:
+    """S4.2: the new cycle starts clean; the visit the old cycle waited for never counts as late."""
+    cid, v = investigated(store, team)
+    v = fed_back(store, team, cid, find(store, team, cid, v))
+    sv.reopen(store, team.supervisor, cid, v, "业主来电：不满意处理结果")
+    with store.read() as s:
+        rows = s.exec(select(StepClock).where(StepClock.case_id == cid, col(StepClock.done_at).is_(None))).all()
+        left_open = {(c.cycle, c.step): c.cancelled_at is not None for c in rows}
+    assert left_open == {(1, "return_visit"): True, (2, "resolution"): False}
+
+
+def test_undoing_a_merge_gives_the_case_back_the_status_it_had(store: Store, team: Team) -> None:
+    kept = sv.intake(store, team.desk, intake_form())
+    dup = sv.intake(store, team.desk, intake_form(phone="13900001111"))
+    v = sv.acknowledge(store, team.desk, dup.case_id, dup.version, "phone", "已回电").version
+    v = sv.merge(store, team.desk, dup.case_id, v, into_number=kept.number).version
+    back = sv.unmerge(store, team.supervisor, dup.case_id, v)
+    assert back.status is Status.INVESTIGATING
+
+
+def test_the_plan_hands_the_case_to_its_responsible_department(store: Store, team: Team) -> None:
+    """S3.1, S3.3: the department the plan names is the case's department from then on."""
+    cid, v = investigated(store, team)
+    assert q.case_detail(store, team.supervisor, cid).department == "engineering"
+    v = find(store, team, cid, v)
+    sv.plan(
+        store, team.handler, cid, v, measures="协调保洁", deadline=soon(), department="environment",
+        responsible_name="保洁主管",
+    )  # fmt: skip
+    assert q.case_detail(store, team.supervisor, cid).department == "environment"
+
+
+def test_a_supervisor_reopens_only_with_a_reason_on_record(store: Store, team: Team) -> None:
+    cid, v = investigated(store, team)
+    v = fed_back(store, team, cid, find(store, team, cid, v))
+    with pytest.raises(InvalidInput) as err:
+        sv.reopen(store, team.supervisor, cid, v, "  ")
+    assert fields(err) == {"reason"}
+    assert q.case_detail(store, team.supervisor, cid).status == "feedback_given"
