@@ -141,13 +141,28 @@ def desk(
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: DbOption = None) -> None:
+def db_upgrade(
+    db: DbOption = None,
+    desk_role: Annotated[
+        str | None,
+        typer.Option(
+            "--desk-role",
+            help="PostgreSQL: after migrating, give this role exactly the desks' privileges (run as the owner role).",
+        ),
+    ] = None,
+) -> None:
     """Apply pending schema migrations.
 
     Example: complaint-tui db upgrade --db centre.sqlite3
+    Example: complaint-tui db upgrade --db postgresql+psycopg://ctui_owner@db/complaints --desk-role ctui_desk
     """
     store = _store(db, None, create=True)  # migrates; a new SQLite file is made 0600
     out.print(t("cli.db_upgraded", None, url=store.url_for_display()))
+    if desk_role:
+        from complaint_tui.pg_roles import grant_desk_role
+
+        tables = grant_desk_role(store.engine, desk_role)
+        out.print(t("cli.db_granted", None, role=desk_role, tables=len(tables)))
 
 
 @db_app.command("check")
@@ -164,6 +179,23 @@ def db_check(db: DbOption = None, policy: PolicyOption = None) -> None:
         out.print(t("cli.check_problem", None, problem=problem))
     for sha in report.evidence_mismatches:
         out.print(t("cli.check_evidence_changed", None, sha=sha))
+    chain = report.audit
+    if chain.first_broken is not None:
+        out.print(t("cli.check_audit_broken", None, event=chain.first_broken))
+    if not chain.head_ok:
+        out.print(
+            t(
+                "cli.check_audit_head",
+                None,
+                head_events="-" if chain.head_events is None else chain.head_events,
+                head_last="-" if chain.head_last_id is None else chain.head_last_id,
+                events=chain.events,
+            )
+        )
+    if chain.version_gaps:
+        out.print(t("cli.check_audit_gaps", None, cases=", ".join(chain.version_gaps)))
+    if chain.ok:
+        out.print(t("cli.check_audit_ok", None, events=chain.events))
     for y, grade in report.calendar.items():
         out.print(t("cli.check_calendar", None, year=y, grade=t(f"calendar.{grade}")))
     out.print(t("cli.check_ok") if report.ok else t("cli.check_failed"))

@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
 
+from complaint_tui.audit_chain import ChainReport, seal_pending
+from complaint_tui.audit_chain import verify as verify_chain
 from complaint_tui.errors import StoreBusy, StoreError
 from complaint_tui.i18n import Msg
 from complaint_tui.policy import Policy, default_policy
@@ -35,7 +37,7 @@ from complaint_tui.safe_files import os_reason
 BUSY_TIMEOUT_S = 30.0
 # The newest migration. Opening a store that is already there costs one SELECT instead of
 # loading Alembic (about 0.2 s of every desk's start); a test keeps this equal to the scripts' head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -169,6 +171,8 @@ class Store:
             try:
                 with session.begin():
                     yield session
+                    # Last, so the audit head's lock is the last one this transaction takes.
+                    seal_pending(session)
             except DBAPIError as exc:
                 refusal = refusal_of(exc)  # busy, disk full, read-only: words, not the driver's text
                 if refusal is not None:
@@ -372,10 +376,11 @@ class CheckReport:
     integrity: list[str]
     evidence_mismatches: list[str]
     calendar: dict[int, str]
+    audit: ChainReport = field(default_factory=ChainReport)
 
 
 def check(store: Store, years: list[int]) -> CheckReport:
-    """Integrity, migration level, evidence hashes and how well the calendar knows ``years``."""
+    """Integrity, migration level, evidence hashes, the audit chain and how well the calendar knows ``years``."""
     problems: list[str] = []
     mismatches: list[str] = []
     with store.engine.connect() as conn:
@@ -394,15 +399,17 @@ def check(store: Store, years: list[int]) -> CheckReport:
         for sha, data in result:
             if hashlib.sha256(bytes(data)).hexdigest() != sha:
                 mismatches.append(sha)
+        chain = verify_chain(conn)
     rev, head = current_revision(store.engine), head_revision()
     grades = {y: g.value for y, g in store.policy.calendar.grades(years).items()}
     return CheckReport(
-        ok=not problems and not mismatches and rev == head,
+        ok=not problems and not mismatches and rev == head and chain.ok,
         revision=rev,
         head=head,
         integrity=problems,
         evidence_mismatches=mismatches,
         calendar=grades,
+        audit=chain,
     )
 
 

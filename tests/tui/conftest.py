@@ -23,6 +23,7 @@ from complaint_tui.db import Store
 from complaint_tui.i18n import set_language
 from complaint_tui.services import IntakeForm, IntakeReceipt, Operator, add_staff, intake, sign_in
 from complaint_tui.settings import Settings
+from complaint_tui.textual_private import screen_lines
 from tests.conftest import TEAM_PINS
 
 # A Monday morning in the centre's zone (10:00 Asia/Shanghai): the clocks of every test.
@@ -128,7 +129,7 @@ class Keys:
 
 def screen_text(app: DeskApp) -> str:
     """What the terminal shows now, as plain text lines."""
-    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+    return "\n".join(screen_lines(app.screen))
 
 
 def shown(app: DeskApp, selector: str) -> str:
