@@ -8,13 +8,14 @@ from complaint_tui import queries as q
 from complaint_tui import services as sv
 from complaint_tui.db import Store, make_engine
 from complaint_tui.errors import EditConflict, StoreBusy
+from tests.conftest import TEAM_PINS
 from tests.helpers import intake_form
 
 
 def take_intakes(url: str, login: str, count: int, phone_prefix: str) -> list[str]:
     """Save ``count`` new complaints as fast as possible; return their numbers."""
     store = Store(make_engine(url))
-    operator = sv.sign_in(store, login)
+    operator = sv.sign_in(store, login, TEAM_PINS.get(login))
     numbers = []
     for i in range(count):
         receipt = sv.intake(store, operator, intake_form(phone=f"{phone_prefix}{i:04d}", room=str(100 + i)))
@@ -31,7 +32,7 @@ def edit_cases(url: str, login: str, case_ids: list[int], edits: int, seed: int)
     """
     rng = random.Random(seed)
     store = Store(make_engine(url))
-    operator = sv.sign_in(store, login)
+    operator = sv.sign_in(store, login, TEAM_PINS.get(login))
     saved = conflicts = busy = other = 0
     while saved < edits:
         cid = rng.choice(case_ids)

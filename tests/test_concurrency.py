@@ -20,7 +20,7 @@ from complaint_tui.errors import StoreBusy
 from complaint_tui.i18n import t
 from complaint_tui.models import AuditEvent, Case, OwnerUpdate
 from tests.concurrent_desks import edit_cases, take_intakes
-from tests.conftest import Team, new_store_url
+from tests.conftest import TEAM_PINS, Team, new_store_url
 from tests.helpers import intake_form
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,8 @@ def test_four_desks_editing_the_same_cases_lose_no_update(sqlite_store: Store, t
     """Four processes on one SQLite file: every saved update is there, no raw "database is locked"."""
     store = sqlite_store
     Team(store)
-    ids = [sv.intake(store, sv.sign_in(store, "zhao"), intake_form(phone=f"1370000{i:04d}")).case_id for i in range(3)]
+    desk = sv.sign_in(store, "zhao", TEAM_PINS["zhao"])
+    ids = [sv.intake(store, desk, intake_form(phone=f"1370000{i:04d}")).case_id for i in range(3)]
     url = store.engine.url.render_as_string(hide_password=False)
     edits = 25
     with _pool(4) as pool:
