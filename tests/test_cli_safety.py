@@ -143,7 +143,13 @@ def test_a_mistyped_db_is_refused_and_no_store_is_made(command: list[str], tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.csv"]
 
 
-def test_the_environment_variable_and_the_desk_refuse_a_missing_store_too(tmp_path: Path) -> None:
+def test_the_environment_variable_and_the_desk_refuse_a_missing_store_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import complaint_tui.app
+
+    opened: list[Store] = []  # were the desk to open anyway, it must not wait on a terminal here
+    monkeypatch.setattr(complaint_tui.app, "run_app", lambda settings, store: opened.append(store))
     typo = tmp_path / "centre.sqlite"
     line = one_line(cli("staff", "list", env={"COMPLAINT_TUI_DB": str(typo)}))
     assert str(typo) in line
@@ -151,7 +157,7 @@ def test_the_environment_variable_and_the_desk_refuse_a_missing_store_too(tmp_pa
     assert f"complaint-tui db upgrade --db {typo}" in line
     line = one_line(cli(env={"COMPLAINT_TUI_DB": str(typo)}, lang="zh"))
     assert "没有存储" in line and f"complaint-tui db upgrade --db {typo}" in line
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [] and not opened
 
 
 def test_the_desk_makes_its_default_store_on_first_run_private(
@@ -278,9 +284,9 @@ def test_a_store_without_read_permission_is_one_line(tmp_path: Path) -> None:
 # --- a full disk and a read-only store --------------------------------------------------------
 
 
-def no_room(monkeypatch: pytest.MonkeyPatch) -> None:
-    """From now on every store the commands open cannot grow by a page: a full disk, as SQLite
-    reports it."""
+def no_room(monkeypatch: pytest.MonkeyPatch, pages_free: int = 0) -> None:
+    """From now on every store the commands open can grow by ``pages_free`` pages at most: then
+    the disk is full, as SQLite reports it."""
     real = db_module.make_engine
 
     def make_engine(url: str, **kwargs: Any) -> Any:
@@ -289,7 +295,7 @@ def no_room(monkeypatch: pytest.MonkeyPatch) -> None:
         @event.listens_for(engine, "connect")
         def _cap(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
             pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
-            dbapi_conn.execute(f"PRAGMA max_page_count = {max(int(pages), 1)}")
+            dbapi_conn.execute(f"PRAGMA max_page_count = {max(int(pages) + pages_free, 1)}")
 
         return engine
 
@@ -313,9 +319,13 @@ def test_demo_on_a_full_disk_says_so_and_leaves_no_half_built_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "demo.sqlite3"
-    no_room(monkeypatch)
+    no_room(monkeypatch)  # not even the schema fits: open_store takes back the file it made
     line = one_line(cli("demo", "--db", str(target), "--cases", "50"))
     assert line.startswith("The disk is full")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    no_room(monkeypatch, pages_free=120)  # the schema fits, the cases do not: demo takes it back
+    one_line(cli("demo", "--db", str(target), "--cases", "300"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -438,8 +448,11 @@ def test_slips_on_the_command_line_are_one_line_in_the_users_language(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_version_is_the_installed_version() -> None:
-    result = cli("--version")
+def test_version_is_the_installed_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import complaint_tui.app
+
+    monkeypatch.setattr(complaint_tui.app, "run_app", lambda settings, store: None)  # never a desk here
+    result = cli("--version", env={"COMPLAINT_TUI_DB": "no-store-here.sqlite3"})
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout == f"complaint-tui {metadata.version('complaint-tui')}\n"
 
