@@ -276,7 +276,8 @@ class Writer:
         try:
             if exc_type is None:
                 self._commit()
-            elif self._db is not None:
+            elif self._db is not None and self._db.in_transaction:
+                # SQLite rolls back by itself on a full disk; a second ROLLBACK would hide why.
                 self._db.execute("ROLLBACK")
             elif self._conn is not None:
                 self._conn.rollback()
