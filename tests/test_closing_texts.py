@@ -13,23 +13,7 @@ from complaint_tui import services as sv
 from complaint_tui.db import Store
 from complaint_tui.errors import InvalidInput, StepRefused
 from tests.conftest import Team
-from tests.test_services import fed_back, finding, investigated, later
-
-
-def _resolved(store: Store, team: Team) -> tuple[int, int]:
-    cid, v = investigated(store, team)
-    v = finding(store, team, cid, v)
-    v = sv.plan(
-        store,
-        team.handler,
-        cid,
-        v,
-        measures="维修",
-        deadline=later(),
-        department="engineering",
-        responsible_name="李强",
-    ).version
-    return cid, sv.resolve(store, team.handler, cid, v).version
+from tests.test_services import fed_back, resolved
 
 
 def _feedback(store: Store, team: Team, cid: int, v: int, why: str, then: str) -> sv.CaseChange:
@@ -54,7 +38,7 @@ def _feedback(store: Store, team: Team, cid: int, v: int, why: str, then: str) -
 def test_feedback_texts_with_control_characters_are_refused_by_name(
     store: Store, team: Team, why: str, then: str, field: str
 ) -> None:
-    cid, v = _resolved(store, team)
+    cid, v = resolved(store, team)
     with pytest.raises(InvalidInput) as err:
         _feedback(store, team, cid, v, why, then)
     assert [p.field for p in err.value.problems] == [field]
@@ -63,7 +47,7 @@ def test_feedback_texts_with_control_characters_are_refused_by_name(
 
 
 def test_an_invisible_reason_is_no_reason(store: Store, team: Team) -> None:
-    cid, v = _resolved(store, team)
+    cid, v = resolved(store, team)
     with pytest.raises(StepRefused) as err:
         _feedback(store, team, cid, v, "\u3000 ", "下周")
     assert err.value.key == "guard.feedback_needs_reason"

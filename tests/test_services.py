@@ -297,7 +297,8 @@ def test_an_invalid_complaint_is_referred_and_still_gets_feedback_and_a_visit(st
     assert steps["resolution"].done_at is not None and steps["feedback"].done_at is not None
 
 
-def test_feedback_that_does_not_meet_the_demand_needs_reason_and_next_step(store: Store, team: Team) -> None:
+def resolved(store: Store, team: Team) -> tuple[int, int]:
+    """A case investigated, found valid, planned and marked resolved: ready for feedback."""
     cid, v = investigated(store, team)
     v = finding(store, team, cid, v)
     v = sv.plan(
@@ -310,7 +311,11 @@ def test_feedback_that_does_not_meet_the_demand_needs_reason_and_next_step(store
         department="engineering",
         responsible_name="李强",
     ).version
-    v = sv.resolve(store, team.handler, cid, v).version
+    return cid, sv.resolve(store, team.handler, cid, v).version
+
+
+def test_feedback_that_does_not_meet_the_demand_needs_reason_and_next_step(store: Store, team: Team) -> None:
+    cid, v = resolved(store, team)
     with pytest.raises(StepRefused) as err:
         sv.give_feedback(
             store,
