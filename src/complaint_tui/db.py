@@ -231,6 +231,33 @@ def upgrade(engine: Engine) -> None:
         raise StoreError("error.db_unreadable", reason=str(exc.orig)) from None
 
 
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this program's migrations know (loads Alembic: only for a store not at head)."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions())
+
+
+def _refuse_skew(revision: str, engine: Engine, *, migrate: bool, may_upgrade_shared: bool) -> None:
+    """Refuse a store this program must not open or must not migrate by itself.
+
+    A revision the migrations do not know was written by a newer program: opening it would read
+    tables this program does not understand, and Alembic could only say "Can't locate revision".
+    An older shared (PostgreSQL) store is upgraded by its owner with ``db upgrade``, never by
+    whichever desk starts first under desks still running the old program; a SQLite file is
+    one desk's own and is still migrated on start.
+    """
+    if revision not in known_revisions():
+        raise StoreError("error.store_newer", revision=revision)
+    if migrate and engine.dialect.name != "sqlite" and not may_upgrade_shared:
+        raise StoreError(
+            "error.store_outdated",
+            revision=revision,
+            head=HEAD_REVISION,
+            url=engine.url.render_as_string(hide_password=True),
+        )
+
+
 def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True, create: bool = False) -> Store:
     """The store at ``url``, migrated to the current schema unless ``migrate`` is false.
 
@@ -239,6 +266,10 @@ def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True, 
     is refused with its path, so a mistyped ``--db`` never starts an empty store. A file or a
     database that holds something else (a CSV, random bytes, another program's tables) is
     refused in any case and never migrated into.
+
+    Versions: a store newer than this program is refused. An older PostgreSQL store is migrated
+    only by a call that may ``create`` one (``db upgrade``, run as the owner role); a desk or a
+    batch command on it is told to have that run. An older SQLite file is migrated on open.
     """
     path = sqlite_file(url)
     created = False
@@ -251,6 +282,8 @@ def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True, 
                 revision = None  # the empty file this call made
             else:
                 revision = _store_revision(engine, path, may_be_empty=create and path is None)
+            if revision is not None and revision != HEAD_REVISION:
+                _refuse_skew(revision, engine, migrate=migrate, may_upgrade_shared=create)
             if migrate and revision != HEAD_REVISION:
                 try:
                     upgrade(engine)
