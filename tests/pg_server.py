@@ -20,6 +20,7 @@ import importlib.util
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -163,29 +164,60 @@ class PgServer:
                     "--no-sync",
                 ]
             )
-            options = (
-                f"-k {sock} -p {server.port} -c listen_addresses='' -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
-            )
-            server._run(
-                [
-                    server._bin("pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(data / "server.log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    options,
-                    "start",
-                ]
-            )
+            server.start_again()
         except BaseException:
             shutil.rmtree(root, ignore_errors=True)
             raise
         return server
+
+    def start_again(self) -> None:
+        """Start the server on its data folder (first start, or after ``stop_only``)."""
+        options = (
+            f"-k {self.sock} -p {self.port} -c listen_addresses='' -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
+        self._run(
+            [
+                self._bin("pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.data / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ]
+        )
+
+    def stop_only(self) -> None:
+        """Stop the server (fast: sessions are ended) and keep its data, for ``start_again``."""
+        self._run([self._bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+
+    def processes(self) -> list[int]:
+        """The server's postmaster and every process it started (backends, writer, ...)."""
+        main = int((self.data / "postmaster.pid").read_text().split()[0])
+        found = [main]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == main:
+                    found.append(int(entry.name))
+        return found
+
+    def freeze(self) -> None:
+        """Stop every process of the server (SIGSTOP), as a hung host looks to its clients."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
 
     def _run(self, cmd: list[str]) -> None:
         done = subprocess.run(_as_server_user(cmd), check=False, capture_output=True, text=True)

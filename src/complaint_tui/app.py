@@ -9,24 +9,33 @@ Screens know the app only as the ``complaint_tui.desk.Desk`` protocol and ask it
 with ``complaint_tui.desk``'s messages (open a case, show the queue, signed in, case changed),
 handled here with ``@on``.
 
-The app polls ``queries.last_change`` every few seconds in a thread worker; when another desk
-wrote something, the screens on the stack are told and reload what they show (issue 3, item 3).
-A save on this desk (``CaseChanged``) looks at once instead of waiting for the next poll.
+Other desks' changes come from ``change_feed`` (issue 9 item 2): PostgreSQL notifies each
+commit with the cases it touched, SQLite's ``PRAGMA data_version`` moves; a short thread worker
+looks at the feed twice a second without a round trip to the server. The screens are told
+(``StoreChanged``); a case screen only when its case is among those changed. A save on this
+desk (``CaseChanged``) tells the screens at once, in the app, not through the database.
+
+While the database cannot be reached, every status line says so and the feed keeps trying; when
+it answers again the lines clear by themselves and every screen reads the store again
+(issue 9 item 3).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from complaint_tui.change_feed import ChangeFeed, Changes
 from complaint_tui.commands import DeskCommands
 from complaint_tui.db import Store
 from complaint_tui.desk import (
@@ -43,15 +52,20 @@ from complaint_tui.errors import DeskError
 from complaint_tui.i18n import LANGUAGES, set_language, t
 from complaint_tui.models import Role, utcnow
 from complaint_tui.policy import Policy
-from complaint_tui.queries import case_id_by_number, last_change
+from complaint_tui.queries import case_id_by_number
 from complaint_tui.screens.base import DeskMixin, translate_bindings
 from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import Operator, needs_pin, sign_in
 from complaint_tui.settings import Settings
 from complaint_tui.textual_private import restore_app_bindings
+from complaint_tui.widgets.status import StatusLine
 from complaint_tui.workflow import ROLE_ACTIONS, Action
 
-POLL_SECONDS = 3.0
+# How often the desk looks at the change feed (a local look: no server round trip, except the
+# feed's health check every few seconds). Another desk's change is on screen within this.
+POLL_SECONDS = 0.5
+# A look at the feed that has not come back after this long means the server does not answer.
+STUCK_SECONDS = 2.0
 
 
 # The screens not shown at start are imported when first shown (start-up time, issue 3).
@@ -84,6 +98,13 @@ DESK_MODES: dict[str, Callable[[], Screen[Any]]] = {
     "intake": _intake,
     "dashboard": _dashboard,
 }
+
+
+@dataclass
+class StoreReachable(Message, bubble=False):
+    """The change feed's last look reached the database (True) or could not (False)."""
+
+    reachable: bool
 
 
 class BlankScreen(Screen[None]):
@@ -137,8 +158,10 @@ class DeskApp(App[None]):
         self.operator: Operator | None = None
         # ``--operator``: signed in at start; after signing out, nobody is chosen for the next.
         self.preselect_login = settings.operator_login
-        self.change_mark = -1
+        self.change_mark = 0
         self.poll_timer: Timer | None = None
+        self.feed: ChangeFeed | None = None
+        self.db_reachable = True
         super().__init__()
         set_language(self.lang)
         translate_bindings(self, self.lang)
@@ -189,9 +212,11 @@ class DeskApp(App[None]):
     def signed_in(self, operator: Operator) -> None:
         """Open the queue for ``operator`` and start watching for changes."""
         self.operator = operator
+        self.store.sign_as(operator.login)  # application_name: whose desk holds the connections
         self.sub_title = f"{operator.name} · {t(f'role.{operator.role.value}', self.lang)}"
         self.switch_mode("queue")
         if self.poll_seconds and self.poll_timer is None:
+            self.feed = ChangeFeed(self.store, health_every=max(3.0, self.poll_seconds))
             self.poll_timer = self.set_interval(self.poll_seconds, self.poll_changes, name="poll")
 
     @on(OpenCase)
@@ -235,30 +260,54 @@ class DeskApp(App[None]):
 
     # --- other desks' changes -----------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def poll_changes(self) -> None:
-        self.post_message(StoreChanged(last_change(self.store)))
+        """Look at the change feed (a timer calls this); a look that hangs means an outage."""
+        feed = self.feed
+        if feed is None:
+            return
+        if feed.looking_for() > STUCK_SECONDS:
+            self.reachability(StoreReachable(False))
+        self.look_at_feed(feed)
+
+    @work(thread=True, exit_on_error=False, group="poll")
+    def look_at_feed(self, feed: ChangeFeed) -> None:
+        for seen in feed.look():  # at once, when another look still waits on a hung server
+            if isinstance(seen, Changes):
+                self.post_message(StoreChanged(self.change_mark + 1, seen.case_ids))
+            else:
+                self.post_message(StoreReachable(seen.reachable))
 
     @on(CaseChanged)
-    def look_for_changes_now(self) -> None:
-        # This desk saved something: the screens on the stack read the store again now, not at
-        # the next poll (the first mark seen is only noted, as at sign-in).
+    def tell_own_change(self, message: CaseChanged) -> None:
+        # This desk saved something: its screens read the store again now, told in the app,
+        # not through the database (whose notification of this save the feed skips).
         if self.operator is not None:
-            self.poll_changes()
+            self.tell_screens(StoreChanged(self.change_mark + 1, frozenset({message.case_id})))
 
     @on(StoreChanged)
     def tell_screens(self, message: StoreChanged) -> None:
-        if message.mark == self.change_mark:
+        """Move the mark on and tell the screens on the stack; a case screen only when its case
+        is among those changed (the queue and the dashboard show many cases, so always them)."""
+        from complaint_tui.screens.case import CaseScreen
+
+        self.change_mark += 1
+        for screen in self.screen_stack:
+            if isinstance(screen, CaseScreen) and message.case_ids is not None:
+                if screen.case_id not in message.case_ids:
+                    continue
+            screen.post_message(StoreChanged(self.change_mark, message.case_ids))
+
+    @on(StoreReachable)
+    def reachability(self, message: StoreReachable) -> None:
+        if message.reachable == self.db_reachable:
             return
-        first = self.change_mark < 0
-        self.change_mark = message.mark
-        if not first:
-            for screen in self.screen_stack:
-                screen.post_message(StoreChanged(message.mark))
+        self.db_reachable = message.reachable
+        text = None if message.reachable else t("tui.error.db_unreachable", self.lang)
+        StatusLine.outage_everywhere(id(self), text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # The app's own workers: signing in at start, opening a case by number, polling. A
-        # failed poll is not worth a message every three seconds; the next one will tell.
+        # failed look at the feed is said by the status lines (StoreReachable), not here.
         if event.state is not WorkerState.ERROR or event.worker.group == "poll":
             return
         if event.worker.group == "start":
@@ -307,6 +356,11 @@ class DeskApp(App[None]):
         if self.poll_timer is not None:
             self.poll_timer.stop()
             self.poll_timer = None
+        if self.feed is not None:
+            self.feed.close()
+            self.feed = None
+        self.store.sign_as(None)
+        self.reachability(StoreReachable(True))
         await self.switch_mode("signin")
         await self._rebuild_modes(tuple(DESK_MODES))
 

@@ -13,35 +13,75 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
+import socket
 import sqlite3
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
 
-from complaint_tui.audit_chain import ChainReport, seal_pending
+from complaint_tui.audit_chain import _PENDING, ChainReport, Event, seal_pending
 from complaint_tui.audit_chain import verify as verify_chain
+from complaint_tui.db_errors import connection_refusal
+from complaint_tui.db_watchdog import Watchdog, driver_fileno
 from complaint_tui.errors import StoreBusy, StoreError
 from complaint_tui.i18n import Msg
 from complaint_tui.policy import Policy, default_policy
 from complaint_tui.safe_files import os_reason
 
+R = TypeVar("R")
+
 BUSY_TIMEOUT_S = 30.0
+# One small pool per desk on PostgreSQL. A desk runs at most four database workers at once (the
+# queue's page and its count, the case screen above it, and the change check); two connections
+# are kept for the common case of one or two at a time, two more may open for a burst and are
+# closed when returned. So an idle desk holds at most 2 + 1 (its LISTEN connection) of the
+# server's max_connections; sizing is in the README ("Running a centre on PostgreSQL").
+# The LISTEN/NOTIFY channel of committed changes (change_feed).
+NOTIFY_CHANNEL = "complaint_tui"
+PG_POOL_SIZE = 2
+PG_POOL_OVERFLOW = 2
+
+
+@dataclass(frozen=True)
+class DbTimeouts:
+    """How long a desk waits for the database before it says so (issue 9 item 3).
+
+    ``connect_s``: to open a connection (libpq's connect_timeout). ``statement_s``: one
+    statement (PostgreSQL's statement_timeout; None: no limit, for bulk work). ``lock_s``: for a
+    row another desk holds (lock_timeout; then "busy, try again"). ``idle_in_transaction_s``: a
+    desk that hangs mid-transaction loses it instead of holding its locks. ``grace_s``: added
+    to a server-side limit for the client-side watchdog, which only acts on a frozen server.
+    ``sqlite_busy_s``: SQLite's busy timeout. Options given in the URL (``connect_timeout``,
+    ``options=-c statement_timeout=...``) take precedence over these.
+    """
+
+    connect_s: float = 5.0
+    statement_s: float | None = 15.0
+    lock_s: float = 5.0
+    idle_in_transaction_s: float = 60.0
+    grace_s: float = 5.0
+    sqlite_busy_s: float = BUSY_TIMEOUT_S
+
+
 # The newest migration. Opening a store that is already there costs one SELECT instead of
 # loading Alembic (about 0.2 s of every desk's start); a test keeps this equal to the scripts' head.
 HEAD_REVISION = "0004"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` with this product's connection settings."""
+def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = None) -> Engine:
+    """An engine for ``url`` with this product's connection settings and ``timeouts``."""
+    limits = timeouts or DbTimeouts()
     try:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
@@ -56,19 +96,129 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             echo=echo,
             # Worker threads borrow pooled connections one unit of work at a time; reusing them saves
             # the connect and PRAGMAs (about a millisecond) on every read.
-            connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+            connect_args={"timeout": limits.sqlite_busy_s, "check_same_thread": False},
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, limits.sqlite_busy_s)
         return engine
     if backend == "postgresql":
         try:
-            return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            engine = create_engine(
+                parsed,
+                echo=echo,
+                pool_pre_ping=True,
+                pool_size=PG_POOL_SIZE,
+                max_overflow=PG_POOL_OVERFLOW,
+                # A worker waits this long for one of the desk's connections, then says "busy".
+                pool_timeout=limits.connect_s + (limits.statement_s or 0) + limits.grace_s,
+                connect_args=_pg_connect_args(parsed.query, limits),
+            )
         except Exception as exc:  # a missing driver or a malformed option
             raise StoreError("error.bad_url", url=url) from exc
+        _configure_postgresql(engine, limits, user_named_it="application_name" in parsed.query)
+        return engine
     raise StoreError("error.bad_url", url=url)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _pg_connect_args(query: Any, limits: DbTimeouts) -> dict[str, Any]:
+    """libpq parameters for the timeouts; what the URL's query says itself is left to it."""
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in query:
+        args["connect_timeout"] = max(1, round(limits.connect_s))
+    settings = [f"-c lock_timeout={int(limits.lock_s * 1000)}"]
+    settings.append(f"-c idle_in_transaction_session_timeout={int(limits.idle_in_transaction_s * 1000)}")
+    if limits.statement_s is not None:
+        settings.append(f"-c statement_timeout={int(limits.statement_s * 1000)}")
+    given = query.get("options")
+    if given:  # the URL's own -c settings come last, so they win
+        settings.append(given if isinstance(given, str) else " ".join(given))
+    args["options"] = " ".join(settings)
+    return args
+
+
+class DeskLabel:
+    """The ``application_name`` of a desk's connections: ``complaint-tui <operator>@<host>``.
+
+    Before sign-in the operator is not known (``complaint-tui @<host>``); ``Store.sign_as``
+    names them, and each pooled connection takes the new name when it is next checked out, so
+    IT sees in pg_stat_activity whose desk holds a connection.
+    """
+
+    def __init__(self, ping_limit: float | None = None) -> None:
+        self.value = label_for(None)
+        self.ping_limit = ping_limit
+
+
+def label_for(login: str | None) -> str:
+    # application_name holds at most 63 bytes; a long login is cut rather than refused.
+    return f"complaint-tui {login or ''}@{socket.gethostname()}".encode()[:63].decode("utf-8", "ignore")
+
+
+_LABELS: weakref.WeakKeyDictionary[Engine, DeskLabel] = weakref.WeakKeyDictionary()
+_WATCHDOG = Watchdog()
+
+
+def _configure_postgresql(engine: Engine, limits: DbTimeouts, *, user_named_it: bool) -> None:
+    statement_limit = None if limits.statement_s is None else limits.statement_s + limits.grace_s
+    ping_limit = limits.connect_s + limits.grace_s
+    label = _LABELS.setdefault(engine, DeskLabel(ping_limit))
+
+    @event.listens_for(engine, "do_connect")
+    def _name_connection(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        if not user_named_it:
+            cparams["application_name"] = label.value
+
+    @event.listens_for(engine, "connect")
+    def _note_name(_dbapi_conn: Any, record: Any) -> None:
+        record.info["application_name"] = label.value
+
+    @event.listens_for(engine, "checkout")
+    def _rename(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if user_named_it or record.info.get("application_name") == label.value:
+            return
+        cur = dbapi_conn.cursor()
+        try:
+            _WATCHDOG.bounded(
+                driver_fileno(dbapi_conn),
+                ping_limit,
+                lambda: cur.execute("SELECT set_config('application_name', %s, false)", (label.value,)),
+            )
+        finally:
+            cur.close()
+        dbapi_conn.commit()
+        record.info["application_name"] = label.value
+
+    # Every call into the driver gets a client-side limit (db_watchdog): SQLAlchemy calls these
+    # through the dialect instance, so wrapping them there covers statements, commits,
+    # rollbacks and the pool's ping alike.
+    dialect: Any = engine.dialect
+    for name, limit, conn_of in (
+        ("do_execute", statement_limit, _cursor_conn),
+        ("do_executemany", statement_limit, _cursor_conn),
+        ("do_execute_no_params", statement_limit, _cursor_conn),
+        ("do_commit", statement_limit, _same),
+        ("do_rollback", ping_limit, _same),
+        ("do_ping", ping_limit, _same),
+    ):
+        setattr(dialect, name, _bounded(getattr(dialect, name), limit, conn_of))
+
+
+def _cursor_conn(first: Any) -> Any:
+    return first.connection
+
+
+def _same(first: Any) -> Any:
+    return first
+
+
+def _bounded(method: Any, limit: float | None, conn_of: Any) -> Any:
+    def call(first: Any, *args: Any, **kwargs: Any) -> Any:
+        fileno = driver_fileno(conn_of(first))
+        return _WATCHDOG.bounded(fileno, limit, lambda: method(first, *args, **kwargs))
+
+    return call
+
+
+def _configure_sqlite(engine: Engine, busy_s: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         # pysqlite would start transactions lazily, after the first SELECT: take over BEGIN.
@@ -77,7 +227,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_s * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -107,13 +257,14 @@ _SQLITE_NOT_A_DATABASE = 26
 _PG_REFUSALS = {"53100": "error.disk_full", "25006": "error.store_read_only", "58030": "error.disk_io"}
 
 
-def refusal_of(exc: BaseException) -> StoreError | StoreBusy | None:
+def refusal_of(exc: BaseException, url: URL | None = None) -> StoreError | StoreBusy | None:
     """The words for a driver error that is the disk's or the file's fault, not a bug.
 
     Busy (other desks hold the lock), disk full, a read-only store, a disk I/O error, a damaged
-    file: the desk and the command line show these in the operator's language instead of the
-    driver's English. Takes SQLAlchemy's wrapped errors and raw ``sqlite3`` ones (online backup);
-    None for anything else.
+    file, a PostgreSQL server that is down, hung, full or refuses the login (``db_errors``; the
+    user and database names come from ``url``): the desk and the command line show these in the
+    operator's language instead of the driver's English. Takes SQLAlchemy's wrapped errors and
+    raw ``sqlite3`` ones (online backup); None for anything else.
     """
     if _is_locked(exc):
         return StoreBusy("error.store_busy")
@@ -137,7 +288,33 @@ def refusal_of(exc: BaseException) -> StoreError | StoreBusy | None:
                 return StoreError(key)
         return None
     key = _PG_REFUSALS.get(str(getattr(orig, "sqlstate", "") or ""))
-    return StoreError(key) if key else None
+    if key:
+        return StoreError(key)
+    return connection_refusal(
+        exc, user=url.username if url is not None else None, database=url.database if url is not None else None
+    )
+
+
+# Over the wire a notification carries at most this many case ids; more is "everything" (*).
+NOTIFY_MAX_IDS = 200
+
+
+def notify_payload(origin: str, case_ids: set[int]) -> str:
+    """``origin|1,2,3``: who wrote, and the cases the transaction touched (change_feed reads it)."""
+    if len(case_ids) > NOTIFY_MAX_IDS:
+        return f"{origin}|*"
+    return f"{origin}|{','.join(str(i) for i in sorted(case_ids))}"
+
+
+def pending_case_ids(session: Session) -> set[int] | None:
+    """The cases of the audit events this write transaction is about to seal (None: it wrote none).
+
+    Every change a verb makes is audited, so these are exactly the cases the desks must see again.
+    """
+    events: list[Event] = session.info.get(_PENDING, [])  # what audit_chain.seal_pending will write
+    if not events:
+        return None
+    return {e.case_id for e in events if e.case_id is not None}
 
 
 @dataclass
@@ -146,6 +323,8 @@ class Store:
 
     engine: Engine
     policy: Policy = field(default_factory=default_policy)
+    # Names this store's own notifications, so its desk does not refresh twice for its own save.
+    origin: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property
     def dialect(self) -> str:
@@ -158,7 +337,7 @@ class Store:
             try:
                 yield session
             except DBAPIError as exc:
-                refusal = refusal_of(exc)  # busy, disk full, read-only: words, not the driver's text
+                refusal = refusal_of(exc, self.engine.url)  # busy, disk full, unreachable: words, not the driver's
                 if refusal is not None:
                     raise refusal from None
                 raise
@@ -171,13 +350,32 @@ class Store:
             try:
                 with session.begin():
                     yield session
+                    cases = pending_case_ids(session)
                     # Last, so the audit head's lock is the last one this transaction takes.
                     seal_pending(session)
+                    if cases is not None and self.dialect == "postgresql":
+                        # Delivered at commit, and only if it commits (change_feed listens).
+                        session.execute(
+                            text("SELECT pg_notify(:channel, :payload)"),
+                            {"channel": NOTIFY_CHANNEL, "payload": notify_payload(self.origin, cases)},
+                        )
             except DBAPIError as exc:
-                refusal = refusal_of(exc)  # busy, disk full, read-only: words, not the driver's text
+                refusal = refusal_of(exc, self.engine.url)  # busy, disk full, unreachable: words, not the driver's
                 if refusal is not None:
                     raise refusal from None
                 raise
+
+    def bounded_ping(self, dbapi_connection: Any, call: Callable[[], R]) -> R:
+        """``call()`` on a connection outside the pool, under the watchdog's ping limit."""
+        label = _LABELS.get(self.engine)
+        limit = label.ping_limit if label is not None else None
+        return _WATCHDOG.bounded(driver_fileno(dbapi_connection), limit, call)
+
+    def sign_as(self, login: str | None) -> None:
+        """Name this desk's connections for ``login`` (None: signed out); see ``DeskLabel``."""
+        label = _LABELS.get(self.engine)
+        if label is not None:
+            label.value = label_for(login)
 
     def url_for_display(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
@@ -226,6 +424,10 @@ def upgrade(engine: Engine) -> None:
     except OperationalError as exc:
         if _is_locked(exc):
             raise StoreBusy("error.store_busy") from None
+        if engine.dialect.name == "postgresql":
+            refusal = connection_refusal(exc, user=engine.url.username, database=engine.url.database)
+            if refusal is not None:
+                raise refusal from None
         raise StoreError("error.db_unreadable", reason=str(exc.orig)) from None
     except DBAPIError as exc:
         raise StoreError("error.db_unreadable", reason=str(exc.orig)) from None
@@ -381,7 +583,7 @@ def _store_revision(engine: Engine, path: Path | None, *, may_be_empty: bool) ->
                     row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
                     revision = str(row[0]) if row else None
     except (DBAPIError, sqlite3.Error) as exc:
-        refusal = refusal_of(exc)
+        refusal = refusal_of(exc, engine.url)
         if refusal is not None:
             raise refusal from None
         orig = exc.orig if isinstance(exc, DBAPIError) else exc

@@ -12,7 +12,8 @@ it something happened; the App handles them (``DeskApp`` in ``app.py``):
   the dashboard's drill-down asks); the App hands the same message on to the queue screen.
 * ``SignedIn``: the sign-in screen has an operator; open the desk for them.
 * ``CaseChanged``: this desk saved something; the other screens should read the store again now.
-* ``StoreChanged``: the store's newest change is ``mark``; the App tells the screens on the stack.
+* ``StoreChanged``: the store changed (``mark``: the desk's count of changes seen; ``case_ids``:
+  the cases changed, None when not known); the App tells the screens on the stack.
 
 Each is a ``@dataclass`` of plain data. None of them bubbles: whoever posts one posts it to its
 addressee, so the queue screen taking a ``ShowQueue`` from the App never hands it back to it.
@@ -57,8 +58,8 @@ class Desk(Protocol):
 
     @property
     def change_mark(self) -> int:
-        """The newest change of the store the desk has seen (-1: none yet); a screen that
-        comes back compares it with the mark it loaded at."""
+        """How many changes of the store the desk has seen; a screen that comes back compares it
+        with the mark it loaded at."""
         ...
 
     def now(self) -> dt.datetime:
@@ -114,6 +115,8 @@ class CaseChanged(Message, bubble=False):
 
 @dataclass
 class StoreChanged(Message, bubble=False):
-    """Another desk (or this one) wrote to the store: ``mark`` is the newest audit event id."""
+    """Another desk (or this one) wrote to the store: ``mark`` counts the changes the desk has
+    seen; ``case_ids`` are the cases changed (None: not known, read everything again)."""
 
     mark: int
+    case_ids: frozenset[int] | None = None
