@@ -123,6 +123,7 @@ class PgServer:
     sock: Path
     bin_dir: Path
     port: int = PORT
+    max_connections: int = 100
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.sock}&port={self.port}"
@@ -131,7 +132,7 @@ class PgServer:
         return str(self.bin_dir / name)
 
     @classmethod
-    def start(cls, bin_dir: Path | None = None, port: int = PORT) -> PgServer:
+    def start(cls, bin_dir: Path | None = None, port: int = PORT, max_connections: int = 100) -> PgServer:
         """Start a server from ``bin_dir`` (default: ``choose_bin_dir()``) in a new temporary folder."""
         source = bin_dir or choose_bin_dir()
         missing = [name for name in SERVER_BINARIES if not (source / name).exists()]
@@ -149,7 +150,7 @@ class PgServer:
                 for p in (root, data, sock):
                     os.chown(p, user.pw_uid, user.pw_gid)
             os.chmod(data, 0o700)
-            server = cls(root, data, sock, usable, port)
+            server = cls(root, data, sock, usable, port, max_connections)
             server._run(
                 [
                     server._bin("initdb"),
@@ -174,7 +175,7 @@ class PgServer:
         """Start the server on its data folder (first start, or after ``stop_only``)."""
         options = (
             f"-k {self.sock} -p {self.port} -c listen_addresses='' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={self.max_connections}"
         )
         self._run(
             [
