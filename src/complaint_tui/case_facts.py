@@ -53,4 +53,6 @@ def case_facts(session: Session, store: Store, case: Case) -> CaseFacts:
         has_plan=bool(has_plan),
         open_tasks=int(open_tasks),
         last_visit_satisfied=(visit.satisfaction >= store.policy.satisfied_min) if visit else None,
+        department=case.department,
+        immediate=bool(category and category.immediate) or store.policy.urgency_rank(case.urgency) == 0,
     )

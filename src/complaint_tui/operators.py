@@ -24,7 +24,7 @@ class Operator:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.id, self.role)
+        return Actor(self.id, self.role, self.department)
 
     @classmethod
     def of(cls, staff: Staff) -> Operator:

@@ -140,6 +140,10 @@ _STEP_ACTIONS = frozenset(
 # The staff member a complaint is about must never act on it (S2.5). Only recording what the
 # owner says when they call again (an appended complaint, a chase) is left to whoever answers.
 _NOT_BY_SUBJECT = frozenset(Action) - {Action.INTAKE, Action.APPEND, Action.CHASE}
+# A handler works the cases of their own department, or a case assigned to them by name; the
+# owner calling again is recorded by whoever answers (issue 8 item 11).
+# A department's task is finished by that department: ``task_finisher_refusal``.
+_OWN_CASES_ONLY = frozenset(Action) - {Action.INTAKE, Action.APPEND, Action.CHASE, Action.FINISH_TASK}
 
 
 @dataclass(frozen=True)
@@ -159,12 +163,17 @@ class CaseFacts:
     has_plan: bool = False
     open_tasks: int = 0
     last_visit_satisfied: bool | None = None
+    # The handling department (None until the case has one).
+    department: str | None = None
+    # S6.3: a health-and-safety matter (an ``immediate`` category, or the most urgent level).
+    immediate: bool = False
 
 
 @dataclass(frozen=True)
 class Actor:
     id: int
     role: Role
+    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,14 @@ def refusal(action: Action, facts: CaseFacts, actor: Actor) -> Refusal | None:
         )
     if action in _NOT_BY_SUBJECT and facts.subject_staff_id is not None and actor.id == facts.subject_staff_id:
         return Refusal("guard.subject_staff")
+    if (
+        actor.role is Role.HANDLER
+        and action in _OWN_CASES_ONLY
+        and facts.department is not None
+        and facts.assignee_id != actor.id
+        and actor.department != facts.department
+    ):
+        return Refusal("guard.other_department")
     if action in _STEP_ACTIONS and facts.paused:
         return Refusal("guard.paused")
     return _GUARDS.get(action, _no_guard)(facts)
@@ -262,7 +279,12 @@ def _close_guard(facts: CaseFacts) -> Refusal | None:
 
 
 def _pause_guard(facts: CaseFacts) -> Refusal | None:
-    return Refusal("guard.already_paused") if facts.paused else None
+    if facts.paused:
+        return Refusal("guard.already_paused")
+    # S6.3: a safety matter is answered at once; its first response is never put on hold.
+    if facts.immediate and facts.status is Status.RECEIVED:
+        return Refusal("guard.pause_before_first_response")
+    return None
 
 
 def _resume_guard(facts: CaseFacts) -> Refusal | None:
@@ -322,6 +344,18 @@ def responsible_refusal(facts: CaseFacts, staff_id: int | None) -> Refusal | Non
     """A plan's responsible person or a task's assignee is never the staff member complained about."""
     if staff_id is not None and facts.subject_staff_id is not None and staff_id == facts.subject_staff_id:
         return Refusal("guard.responsible_subject_staff")
+    return None
+
+
+def task_finisher_refusal(facts: CaseFacts, actor: Actor, task_department: str) -> Refusal | None:
+    """S3.3: a task is finished by the department it was given to, the case's own handlers or a
+    supervisor; a handler of a third department is refused."""
+    if (
+        actor.role is Role.HANDLER
+        and facts.assignee_id != actor.id
+        and actor.department not in {facts.department, task_department}
+    ):
+        return Refusal("guard.other_department")
     return None
 
 

@@ -42,6 +42,7 @@ from complaint_tui.workflow import (
     queue_due_at,
     refusal,
     target_status,
+    task_finisher_refusal,
     visit_refusal,
 )
 
@@ -234,6 +235,9 @@ class CaseSim:
             has_plan=self.has_plan,
             open_tasks=self.open_tasks,
             last_visit_satisfied=self.last_visit_satisfied,
+            department=self.department,
+            immediate=self.gen.policy.categories[self.category].immediate
+            or self.gen.policy.urgency_rank(self.urgency) == 0,
         )
 
     def _refused(self, action: Action | str, found: Refusal) -> DemoRuleBroken:
@@ -571,6 +575,9 @@ class CaseSim:
     def finish_task(self, staff: DemoStaff, at: dt.datetime, task: SimTask, result: str) -> None:
         at, before = self._begin(Action.FINISH_TASK, staff, at)
         row = task.row  # still in this batch's rows: done_at, result and done_by are filled in place
+        found = task_finisher_refusal(self.facts(), staff.actor, row[3])
+        if found is not None:
+            raise self._refused(Action.FINISH_TASK, found)
         row[7], row[8], row[11] = self.gen.ts(at), result, staff.id
         self.open_tasks -= 1
         details = {"task_id": row[0], "result": result, "on_time": at <= task.due}

@@ -253,7 +253,7 @@ class Generator:
                 s.department if s.department in self.policy.departments else (departments[0] if s.department else None)
             )
             role = Role(s.role)
-            member = DemoStaff(base + i, s.login, s.name, role, home, s.active, Actor(base + i, role))
+            member = DemoStaff(base + i, s.login, s.name, role, home, s.active, Actor(base + i, role, home))
             self.staff.append(member)
             rows.append((member.id, s.login, s.name, s.role, home, s.active, pin_hash, self.ts(created), 0, None))
         self.desks = [s for s in self.staff if s.role is Role.DESK and s.active]

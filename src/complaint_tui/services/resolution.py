@@ -22,6 +22,7 @@ from complaint_tui.policy import Step as Clock
 from complaint_tui.services.base import (
     CaseChange,
     Operator,
+    current_operator,
     finish_clock,
     get_staff,
     record_dict,
@@ -29,7 +30,7 @@ from complaint_tui.services.base import (
 )
 from complaint_tui.services.step import case_step, done
 from complaint_tui.validation import FormCheck, one_of, optional_text, required_text
-from complaint_tui.workflow import Action, raise_if_refused, responsible_refusal
+from complaint_tui.workflow import Action, raise_if_refused, responsible_refusal, task_finisher_refusal
 
 
 def _future(c: FormCheck, name: str, value: dt.datetime, now: dt.datetime) -> None:
@@ -183,6 +184,8 @@ def finish_task(
             raise NotFound("error.task_not_found", task=str(task_id))
         if task.done_at is not None:
             raise StepRefused("guard.task_done")
+        finisher = current_operator(step.session, operator).actor
+        raise_if_refused(task_finisher_refusal(step.facts, finisher, task.department))
         task.done_at, task.result, task.done_by_id = step.now, text or "", operator.id
         step.details = {"task_id": task_id, "result": text, "on_time": step.now <= task.due_at}
     return done(step)
