@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -342,6 +343,12 @@ class DeskApp(App[None]):
     def action_desk_mode(self, mode: str) -> None:
         if self.mode_allowed(mode):
             self.switch_mode(mode)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its prompt in the desk's language (its own is English)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            placeholder = t("tui.palette.placeholder", self.lang)
+            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
 
     def action_help(self) -> None:
         from complaint_tui.screens.help import HelpScreen

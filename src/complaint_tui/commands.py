@@ -66,8 +66,14 @@ class DeskCommands(Provider):
                 partial(app.post_message, OpenCaseNumber(number)),
                 help=t("tui.palette.open_case_help", app.lang),
             )
+        found = number is not None and app.operator is not None
         matcher = self.matcher(query)
         for text, command, help_text in self._commands():
             score = matcher.match(text)
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(text), command, help=help_text or None)
+        if not found and query.strip():
+            # Said in the desk's language: Textual's own "No matches found" only shows when a
+            # search yields nothing at all. Choosing it shows the keys of the screen.
+            yield Hit(0.01, t("tui.palette.no_match", app.lang, query=query.strip()), app.action_help)
