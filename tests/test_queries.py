@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
 
 from complaint_tui import queries as q
 from complaint_tui import services as sv
@@ -99,23 +98,6 @@ def test_keyset_pages_cover_the_queue_once_in_order(store: Store, team: Team, so
         assert [r.received_at for r in seen] == sorted((r.received_at for r in seen), reverse=True)
     else:
         assert [r.received_at for r in seen] == sorted(r.received_at for r in seen)
-
-
-def test_a_page_asks_the_database_for_no_more_rows_than_it_shows(store: Store, team: Team) -> None:
-    seed(store, team)
-    statements: list[str] = []
-
-    def remember(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", remember)
-    try:
-        page = q.queue_page(store, team.desk, limit=4)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", remember)
-    assert len(page.rows) == 4
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1 and "LIMIT" in selects[0].upper()
 
 
 def test_queue_rows_mask_the_phone_and_carry_the_next_due_step(store: Store, team: Team) -> None:

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
-from complaint_tui.case_facts import case_facts
 from complaint_tui.case_numbers import typed_case_number
 from complaint_tui.db import Store
 from complaint_tui.errors import NotFound
-from complaint_tui.models import (
-    AuditEvent,
-    Case,
-    CaseContact,
-    DepartmentTask,
-    Evidence,
-    Feedback,
-    Finding,
-    FollowUp,
-    InvestigationNote,
-    Owner,
-    OwnerUpdate,
-    Plan,
-    Referral,
-    ReturnVisit,
-    Room,
-    Staff,
-    StepClock,
-)
+from complaint_tui.models import Case, Party, Status
 from complaint_tui.operators import Operator
 from complaint_tui.policy import Step
+from complaint_tui.queries.driver import fetch_many, from_db_date, from_db_time
 from complaint_tui.queries.visibility import shown_phone
-from complaint_tui.workflow import Action, Clock, Refusal, StepState, available, step_states
+from complaint_tui.workflow import Action, CaseFacts, Clock, Refusal, StepState, available, step_states
 
 
 @dataclass(frozen=True)
@@ -241,180 +224,267 @@ def case_id_by_number(store: Store, number: str) -> int:
     return int(found)
 
 
-def _names(session: Session) -> dict[int | None, str]:
-    return dict(session.exec(select(Staff.id, Staff.name)).all())
+# --- the reads ---------------------------------------------------------------------------------
+#
+# Seven statements for a whole case (issue 11 item 3), each keyed by the case id through an index:
+# the case with its owner, room and the case it was merged into; the staff names; the clocks;
+# the history; and the other records in two UNION ALLs of a common shape. The guard inputs for
+# the actions are computed from these rows instead of read again (``case_facts`` reads the same
+# five tables for a verb, inside its write transaction).
+
+_CASE_COLUMNS = (
+    "number",
+    "version",
+    "source_id",
+    "channel",
+    "received_at",
+    "received_by_id",
+    "contact_confirmed",
+    "object_kind",
+    "object_text",
+    "object_staff_id",
+    "matter_what",
+    "matter_when",
+    "matter_where",
+    "matter_state",
+    "demand",
+    "category",
+    "urgency",
+    "status",
+    "department",
+    "assignee_id",
+    "cycle",
+    "paused_at",
+    "pause_reason",
+    "reopen_count",
+    "append_count",
+    "chase_count",
+    "close_kind",
+    "close_reason",
+    "closed_at",
+    "withdrawn_reason",
+    "owner_rejects_decision",
+    "external_recourse",
+)
+_CASE_SQL = (
+    "SELECT "
+    + ", ".join(f"c.{name}" for name in _CASE_COLUMNS)
+    + ", o.name, o.phone, r.building, r.unit, r.room, m.number FROM complaint_case c "
+    "JOIN owner o ON o.id = c.owner_id JOIN room r ON r.id = c.room_id "
+    "LEFT JOIN complaint_case m ON m.id = c.merged_into_id WHERE c.id = ?"
+)
+_STAFF_SQL = "SELECT id, name FROM staff"
+_CLOCK_SQL = "SELECT step, cycle, started_at, due_at, done_at FROM step_clock WHERE case_id = ? ORDER BY id"
+_AUDIT_SQL = (
+    'SELECT id, at, staff_id, action, version, "before", "after" FROM audit_event WHERE case_id = ? ORDER BY id'
+)
+_EVIDENCE_SQL = (
+    "SELECT id, note_id, kind, source, taken_on, filename, sha256, size, note, added_by_id, added_at "
+    "FROM evidence WHERE case_id = ? ORDER BY id"
+)
+# Records of a similar shape: tag, id, cycle, four texts, one staff id, one time.
+_ENTRIES_SQL = (
+    " UNION ALL ".join(
+        (
+            "SELECT 'note', id, cycle, kind, party, person, content, author_id, created_at "
+            "FROM investigation_note WHERE case_id = ?",
+            "SELECT 'follow_up', id, NULL, kind, '', NULL, content, by_id, at FROM follow_up WHERE case_id = ?",
+            "SELECT 'owner_update', id, NULL, kind, channel, NULL, content, by_id, at "
+            "FROM owner_update WHERE case_id = ?",
+            "SELECT 'contact', id, NULL, kind, channel, NULL, content, by_id, at FROM case_contact WHERE case_id = ?",
+            "SELECT 'referral', id, cycle, authority, authority_text, explanation, NULL, created_by_id, created_at "
+            "FROM referral WHERE case_id = ?",
+        )
+    )
+    + " ORDER BY 1, 2"
+)
+# Records with more fields: tag, id, cycle, seven texts, three numbers, two times.
+_DECISIONS_SQL = (
+    " UNION ALL ".join(
+        (
+            "SELECT 'finding', id, cycle, responsibility, cause_code, cause_text, validity_reason, signatories, "
+            "NULL, NULL, CASE WHEN valid THEN 1 ELSE 0 END, confirmed_by_id, recorded_by_id, confirmed_at, created_at "
+            "FROM finding WHERE case_id = ?",
+            "SELECT 'plan', id, cycle, measures, department, responsible_name, resources, NULL, NULL, NULL, "
+            "responsible_id, created_by_id, NULL, deadline, created_at FROM plan WHERE case_id = ?",
+            "SELECT 'task', id, cycle, department, what, result, NULL, NULL, NULL, NULL, "
+            "assignee_id, NULL, NULL, due_at, done_at FROM department_task WHERE case_id = ?",
+            "SELECT 'feedback', id, cycle, channel, what_done, measures, result, demand_met, unmet_reason, next_step, "
+            "NULL, by_id, NULL, at, NULL FROM feedback WHERE case_id = ?",
+            "SELECT 'visit', id, cycle, method, remaining_issues, outcome, external_recourse, NULL, NULL, NULL, "
+            "satisfaction, by_id, CASE WHEN owner_rejects_decision THEN 1 ELSE 0 END, at, NULL "
+            "FROM return_visit WHERE case_id = ?",
+        )
+    )
+    + " ORDER BY 1, 2"
+)
+
+
+def _json(value: Any) -> dict[str, Any] | None:
+    """An audit ``before``/``after`` cell: SQLite keeps JSON text, psycopg decodes it already."""
+    if value is None or isinstance(value, dict):
+        return value
+    loaded = json.loads(value)
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _utc(value: Any) -> dt.datetime:
+    out = from_db_time(value)
+    assert out is not None
+    return out
+
+
+def _facts(store: Store, c: dict[str, Any], notes: list[NoteView], decisions: list[tuple[Any, ...]]) -> CaseFacts:
+    """The guard inputs ``case_facts`` reads for a verb, computed from the rows the view holds:
+    the current cycle's notes, its latest finding and visit, whether it has a plan, open tasks."""
+    cycle = c["cycle"]
+    current = [n for n in notes if n.cycle == cycle]
+    finding = [d for d in decisions if d[0] == "finding" and d[2] == cycle]
+    visit = [d for d in decisions if d[0] == "visit" and d[2] == cycle]
+    category = store.policy.categories.get(c["category"])
+    last_finding = finding[-1] if finding else None
+    return CaseFacts(
+        status=Status(c["status"]),
+        both_parties=bool(category and category.both_parties),
+        subject_staff_id=c["object_staff_id"],
+        assignee_id=c["assignee_id"],
+        paused=c["paused_at"] is not None,
+        notes=len(current),
+        parties_heard=frozenset(Party(n.party) for n in current if n.party),
+        has_finding=last_finding is not None,
+        finding_valid=bool(last_finding[10]) if last_finding else None,
+        finding_responsibility=last_finding[3] if last_finding else None,
+        has_plan=any(d[0] == "plan" and d[2] == cycle for d in decisions),
+        open_tasks=sum(1 for d in decisions if d[0] == "task" and d[14] is None),
+        last_visit_satisfied=(visit[-1][10] >= store.policy.satisfied_min) if visit else None,
+        department=c["department"],
+        immediate=bool(category and category.immediate) or store.policy.urgency_rank(c["urgency"]) == 0,
+    )
 
 
 def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.datetime | None = None) -> CaseDetail:
     """The whole case, with the actions the viewer may take now and why the others are refused."""
     now = now or dt.datetime.now(dt.UTC)
-    with store.read() as session:
-        case = session.get(Case, case_id)
-        if case is None:
-            raise NotFound("error.case_not_found", case=str(case_id))
-        owner = session.get(Owner, case.owner_id)
-        room = session.get(Room, case.room_id)
-        assert owner is not None and room is not None
-        names = _names(session)
+    key = (case_id,)
+    case_rows, staff, clock_rows, audit_rows, evidence_rows, entries, decisions = fetch_many(
+        store,
+        [
+            (_CASE_SQL, key),
+            (_STAFF_SQL, ()),
+            (_CLOCK_SQL, key),
+            (_AUDIT_SQL, key),
+            (_EVIDENCE_SQL, key),
+            (_ENTRIES_SQL, key * 5),
+            (_DECISIONS_SQL, key * 5),
+        ],
+    )
+    if not case_rows:
+        raise NotFound("error.case_not_found", case=str(case_id))
+    row = case_rows[0]
+    n = len(_CASE_COLUMNS)
+    c = dict(zip(_CASE_COLUMNS, row[:n], strict=True))
+    owner_name, phone, building, unit, room, merged_into = row[n:]
+    for name in ("received_at", "paused_at", "closed_at"):
+        c[name] = from_db_time(c[name])
+    names: dict[int, str] = dict(staff)
 
-        def who(sid: int | None) -> str:
-            return names.get(sid, "") if sid is not None else ""
+    def who(sid: int | None) -> str:
+        return names.get(sid, "") if sid is not None else ""
 
-        def rows(model: Any, order: Any) -> list[Any]:
-            return list(session.exec(select(model).where(model.case_id == case_id).order_by(order)).all())
+    clocks = [Clock(Step(k[0]), k[1], _utc(k[2]), _utc(k[3]), from_db_time(k[4])) for k in clock_rows]
+    notes = [
+        NoteView(e[1], e[2], e[3], e[4], e[5] or "", e[6], who(e[7]), _utc(e[8])) for e in entries if e[0] == "note"
+    ]
 
-        clocks = [
-            Clock(Step(c.step), c.cycle, c.started_at, c.due_at, c.done_at) for c in rows(StepClock, col(StepClock.id))
-        ]
-        merged_into = session.get(Case, case.merged_into_id).number if case.merged_into_id else None  # type: ignore[union-attr]
-        facts = case_facts(session, store, case)
-        history = [
-            AuditView(a.id or 0, a.at, who(a.staff_id) or "system", a.action, a.version, a.before, a.after)
-            for a in session.exec(
-                select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.id))
-            ).all()
-        ]
-        masked_phone = shown_phone(owner.phone, viewer, store.policy, case.assignee_id)
-        detail = CaseDetail(
-            id=case_id,
-            number=case.number,
-            version=case.version,
-            source_id=case.source_id,
-            channel=case.channel,
-            received_at=case.received_at,
-            received_by=who(case.received_by_id),
-            contact_confirmed=case.contact_confirmed,
-            owner_name=owner.name,
-            phone=masked_phone,
-            phone_is_masked=masked_phone != owner.phone,
-            building=room.building,
-            unit=room.unit,
-            room=room.room,
-            object_kind=case.object_kind,
-            object_text=case.object_text,
-            object_staff=who(case.object_staff_id) or None,
-            matter_what=case.matter_what,
-            matter_when=case.matter_when,
-            matter_where=case.matter_where,
-            matter_state=case.matter_state,
-            demand=case.demand,
-            category=case.category,
-            urgency=case.urgency,
-            status=case.status,
-            department=case.department,
-            assignee_id=case.assignee_id,
-            assignee=who(case.assignee_id) or None,
-            cycle=case.cycle,
-            paused_at=case.paused_at,
-            pause_reason=case.pause_reason,
-            reopen_count=case.reopen_count,
-            append_count=case.append_count,
-            chase_count=case.chase_count,
-            merged_into=merged_into,
-            close_kind=case.close_kind,
-            close_reason=case.close_reason,
-            closed_at=case.closed_at,
-            withdrawn_reason=case.withdrawn_reason,
-            owner_rejects_decision=case.owner_rejects_decision,
-            external_recourse=case.external_recourse,
-            steps=step_states(clocks, now, case.paused_at),
-            clocks=clocks,
-            evidence=[
-                EvidenceView(
-                    e.id,
-                    e.note_id,
-                    e.kind,
-                    e.source,
-                    e.taken_on,
-                    e.filename,
-                    e.sha256,
-                    e.size,
-                    e.note,
-                    who(e.added_by_id),
-                    e.added_at,
-                )
-                for e in rows(Evidence, col(Evidence.id))
-            ],
-            notes=[
-                NoteView(n.id, n.cycle, n.kind, n.party, n.person, n.content, who(n.author_id), n.created_at)
-                for n in rows(InvestigationNote, col(InvestigationNote.id))
-            ],
-            findings=[
-                FindingView(
-                    f.cycle,
-                    f.responsibility,
-                    f.cause_code,
-                    f.cause_text,
-                    f.valid,
-                    f.validity_reason,
-                    f.signatories,
-                    who(f.confirmed_by_id),
-                    f.confirmed_at,
-                    who(f.recorded_by_id),
-                    f.created_at,
-                )
-                for f in rows(Finding, col(Finding.id))
-            ],
-            plans=[
-                PlanView(
-                    p.cycle,
-                    p.measures,
-                    p.deadline,
-                    p.department,
-                    p.responsible_name or who(p.responsible_id),
-                    p.resources,
-                    who(p.created_by_id),
-                    p.created_at,
-                )
-                for p in rows(Plan, col(Plan.id))
-            ],
-            referrals=[
-                ReferralView(r.cycle, r.authority, r.authority_text, r.explanation, who(r.created_by_id), r.created_at)
-                for r in rows(Referral, col(Referral.id))
-            ],
-            tasks=[
-                TaskView(t.id, t.cycle, t.department, who(t.assignee_id), t.what, t.due_at, t.done_at, t.result)
-                for t in rows(DepartmentTask, col(DepartmentTask.id))
-            ],
-            follow_ups=[EntryView(f.kind, "", f.content, who(f.by_id), f.at) for f in rows(FollowUp, col(FollowUp.id))],
-            owner_updates=[
-                EntryView(u.kind, u.channel, u.content, who(u.by_id), u.at)
-                for u in rows(OwnerUpdate, col(OwnerUpdate.id))
-            ],
-            contacts=[
-                EntryView(c.kind, c.channel, c.content, who(c.by_id), c.at)
-                for c in rows(CaseContact, col(CaseContact.id))
-            ],
-            feedback=[
-                FeedbackView(
-                    f.cycle,
-                    f.channel,
-                    f.what_done,
-                    f.measures,
-                    f.result,
-                    f.demand_met,
-                    f.unmet_reason,
-                    f.next_step,
-                    who(f.by_id),
-                    f.at,
-                )
-                for f in rows(Feedback, col(Feedback.id))
-            ],
-            visits=[
-                VisitView(
-                    v.cycle,
-                    v.method,
-                    v.satisfaction,
-                    v.remaining_issues,
-                    v.outcome,
-                    v.owner_rejects_decision,
-                    v.external_recourse,
-                    who(v.by_id),
-                    v.at,
-                )
-                for v in rows(ReturnVisit, col(ReturnVisit.id))
-            ],
-            history=history,
-            actions=available(facts, viewer.actor) if viewer is not None else {},
-        )
-    return detail
+    def entry_views(tag: str) -> list[EntryView]:
+        return [EntryView(e[3], e[4] or "", e[6], who(e[7]), _utc(e[8])) for e in entries if e[0] == tag]
+
+    def decided(tag: str) -> list[tuple[Any, ...]]:
+        return [d for d in decisions if d[0] == tag]
+
+    shown = shown_phone(phone, viewer, store.policy, c["assignee_id"])
+    actions = available(_facts(store, c, notes, decisions), viewer.actor) if viewer is not None else {}
+    return CaseDetail(
+        id=case_id,
+        number=c["number"],
+        version=c["version"],
+        source_id=c["source_id"],
+        channel=c["channel"],
+        received_at=c["received_at"],
+        received_by=who(c["received_by_id"]),
+        contact_confirmed=bool(c["contact_confirmed"]),
+        owner_name=owner_name,
+        phone=shown,
+        phone_is_masked=shown != phone,
+        building=building,
+        unit=unit,
+        room=room,
+        object_kind=c["object_kind"],
+        object_text=c["object_text"],
+        object_staff=who(c["object_staff_id"]) or None,
+        matter_what=c["matter_what"],
+        matter_when=c["matter_when"],
+        matter_where=c["matter_where"],
+        matter_state=c["matter_state"],
+        demand=c["demand"],
+        category=c["category"],
+        urgency=c["urgency"],
+        status=c["status"],
+        department=c["department"],
+        assignee_id=c["assignee_id"],
+        assignee=who(c["assignee_id"]) or None,
+        cycle=c["cycle"],
+        paused_at=c["paused_at"],
+        pause_reason=c["pause_reason"],
+        reopen_count=c["reopen_count"],
+        append_count=c["append_count"],
+        chase_count=c["chase_count"],
+        merged_into=merged_into,
+        close_kind=c["close_kind"],
+        close_reason=c["close_reason"],
+        closed_at=c["closed_at"],
+        withdrawn_reason=c["withdrawn_reason"],
+        owner_rejects_decision=bool(c["owner_rejects_decision"]),
+        external_recourse=c["external_recourse"],
+        steps=step_states(clocks, now, c["paused_at"]),
+        clocks=clocks,
+        evidence=[
+            EvidenceView(e[0], e[1], e[2], e[3], from_db_date(e[4]), e[5], e[6], e[7], e[8], who(e[9]), _utc(e[10]))
+            for e in evidence_rows
+        ],
+        notes=notes,
+        findings=[
+            FindingView(
+                d[2], d[3], d[4], d[5], bool(d[10]), d[6], d[7], who(d[11]), _utc(d[13]), who(d[12]), _utc(d[14])
+            )
+            for d in decided("finding")
+        ],
+        plans=[
+            PlanView(d[2], d[3], _utc(d[13]), d[4], d[5] or who(d[10]), d[6], who(d[11]), _utc(d[14]))
+            for d in decided("plan")
+        ],
+        referrals=[
+            ReferralView(e[2], e[3], e[4] or "", e[5] or "", who(e[7]), _utc(e[8]))
+            for e in entries
+            if e[0] == "referral"
+        ],
+        tasks=[
+            TaskView(d[1], d[2], d[3], who(d[10]), d[4], _utc(d[13]), from_db_time(d[14]), d[5])
+            for d in decided("task")
+        ],
+        follow_ups=entry_views("follow_up"),
+        owner_updates=entry_views("owner_update"),
+        contacts=entry_views("contact"),
+        feedback=[
+            FeedbackView(d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], who(d[11]), _utc(d[13]))
+            for d in decided("feedback")
+        ],
+        visits=[
+            VisitView(d[2], d[3], d[10], d[4], d[5], bool(d[12]), d[6], who(d[11]), _utc(d[13]))
+            for d in decided("visit")
+        ],
+        history=[
+            AuditView(a[0], _utc(a[1]), who(a[2]) or "system", a[3], a[4], _json(a[5]), _json(a[6])) for a in audit_rows
+        ],
+        actions=actions,
+    )

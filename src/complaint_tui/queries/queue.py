@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import col
 
 from complaint_tui.db import Store
-from complaint_tui.models import AuditEvent, Case, Owner, Room, Staff, UTCDateTime, utcnow
+from complaint_tui.models import AuditEvent, Case, Room, utcnow
 from complaint_tui.operators import Operator
-from complaint_tui.queries.search import search_condition
+from complaint_tui.queries.driver import fetch_all, from_db_time, to_db_time
+from complaint_tui.queries.search import FTS_SQL, read_search, search_condition
 from complaint_tui.validation import mask_phone
 
 PAGE_MAX = 500
@@ -151,6 +151,135 @@ def _sort_key(sort: QueueSort) -> Any:
     return col(Case.queue_due_at) if sort is QueueSort.URGENT else col(Case.received_at)
 
 
+# The page's columns, in the order ``_row`` reads them.
+_PAGE_SELECT = (
+    "SELECT c.id, c.number, c.version, c.received_at, c.channel, c.category, c.urgency, "
+    "r.building, r.unit, r.room, o.name, o.phone, c.status, c.department, s.name, c.next_step, "
+    "c.next_due_at, c.paused_at, c.reopen_count, c.chase_count, c.updated_at, c.queue_due_at "
+    "FROM complaint_case c JOIN owner o ON o.id = c.owner_id JOIN room r ON r.id = c.room_id "
+    "LEFT JOIN staff s ON s.id = c.assignee_id"
+)
+
+
+def _in(column: str, values: tuple[Any, ...], terms: list[str], params: list[Any]) -> None:
+    terms.append(f"{column} IN ({', '.join('?' * len(values))})")
+    params.extend(values)
+
+
+def _where(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.datetime) -> tuple[list[str], list[Any]]:
+    """The same terms as ``_conditions`` as SQL text on ``complaint_case c`` with ``?`` parameters.
+
+    Every term is a fixed fragment; values are only ever bound. Each has an index that starts with
+    it and continues with the sort key (migration 0005), so a page reads about as many index
+    entries as it shows.
+    """
+    dialect = store.dialect
+    terms: list[str] = []
+    params: list[Any] = []
+    if f.statuses:
+        _in("c.status", f.statuses, terms, params)
+    if f.open_only or f.overdue:
+        terms.append("c.is_open = ?")
+        params.append(True)
+    if f.categories:
+        _in("c.category", f.categories, terms, params)
+    if f.urgencies:
+        _in("c.urgency", f.urgencies, terms, params)
+    if f.departments:
+        _in("c.department", f.departments, terms, params)
+    if f.channels:
+        _in("c.channel", f.channels, terms, params)
+    if f.buildings:
+        terms.append(f"c.room_id IN (SELECT id FROM room WHERE building IN ({', '.join('?' * len(f.buildings))}))")
+        params.extend(f.buildings)
+    if f.mine and viewer is not None:
+        terms.append("c.assignee_id = ?")
+        params.append(viewer.id)
+    elif f.assignee_id is not None:
+        terms.append("c.assignee_id = ?")
+        params.append(f.assignee_id)
+    if f.unassigned:
+        terms.append("c.assignee_id IS NULL")
+    if f.overdue:
+        terms.append("c.queue_due_at < ?")
+        params.append(to_db_time(dialect, now))
+    if f.reopened:
+        terms.append("c.reopen_count > 0")
+    if f.received_from is not None:
+        terms.append("c.received_at >= ?")
+        params.append(to_db_time(dialect, f.received_from))
+    if f.received_until is not None:
+        terms.append("c.received_at < ?")
+        params.append(to_db_time(dialect, f.received_until))
+    found = read_search(dialect, f.search, store.policy.case_number_prefix)
+    if found is not None:
+        if found.kind == "number":
+            terms.append("c.number = ?")
+        elif found.kind == "phone":
+            terms.append("c.owner_id IN (SELECT id FROM owner WHERE phone = ?)")
+        elif found.kind == "words":
+            terms.append(f"c.id IN ({FTS_SQL.get(dialect, FTS_SQL['postgresql'])})")
+        else:
+            terms.append("1 = 0")
+        if found.kind != "nothing":
+            params.append(found.value)
+    return terms, params
+
+
+def _row(r: tuple[Any, ...]) -> QueueRow:
+    paused_at = from_db_time(r[17])
+    return QueueRow(
+        id=r[0],
+        number=r[1],
+        version=r[2],
+        received_at=from_db_time(r[3]),  # type: ignore[arg-type]
+        channel=r[4],
+        category=r[5],
+        urgency=r[6],
+        building=r[7],
+        unit=r[8],
+        room=r[9],
+        owner_name=r[10],
+        phone=mask_phone(r[11]),
+        status=r[12],
+        department=r[13],
+        assignee_name=r[14],
+        next_step=r[15],
+        next_due_at=from_db_time(r[16]),
+        paused=paused_at is not None,
+        paused_at=paused_at,
+        reopen_count=r[18],
+        chase_count=r[19],
+        updated_at=from_db_time(r[20]),  # type: ignore[arg-type]
+    )
+
+
+def page_statement(
+    store: Store,
+    viewer: Operator | None,
+    filt: QueueFilter | None = None,
+    sort: QueueSort = QueueSort.URGENT,
+    after: Cursor | None = None,
+    limit: int = 100,
+    now: dt.datetime | None = None,
+) -> tuple[str, list[Any]]:
+    """The SQL (``?`` placeholders) and parameters of one queue page: what ``queue_page`` runs,
+    and what the plan tests ask the database to explain."""
+    f = filt or QueueFilter()
+    limit = max(1, min(limit, PAGE_MAX))
+    terms, params = _where(store, viewer, f, now or utcnow())
+    key = "c.queue_due_at" if sort is QueueSort.URGENT else "c.received_at"
+    if after is not None:
+        terms.append(f"({key}, c.id) {'<' if sort is QueueSort.NEWEST else '>'} (?, ?)")
+        params.extend((to_db_time(store.dialect, after.key), after.id))
+    sql = _PAGE_SELECT
+    if terms:
+        sql += " WHERE " + " AND ".join(terms)
+    order = "DESC" if sort is QueueSort.NEWEST else "ASC"
+    sql += f" ORDER BY {key} {order}, c.id {order} LIMIT {limit}"
+    return sql, params
+
+
 def queue_page(
     store: Store,
     viewer: Operator | None,
@@ -163,87 +292,15 @@ def queue_page(
     """One page of the queue, at most ``limit`` rows, starting after ``after``."""
     f = filt or QueueFilter()
     limit = max(1, min(limit, PAGE_MAX))
-    now = now or utcnow()
-    assignee = aliased(Staff)
-    key = _sort_key(sort)
-    # The queue's columns, in the order QueueRow is built from them below.
-    columns: list[Any] = [
-        col(Case.id),
-        col(Case.number),
-        col(Case.version),
-        col(Case.received_at),
-        col(Case.channel),
-        col(Case.category),
-        col(Case.urgency),
-        col(Room.building),
-        col(Room.unit),
-        col(Room.room),
-        col(Owner.name),
-        col(Owner.phone),
-        col(Case.status),
-        col(Case.department),
-        assignee.name,
-        col(Case.next_step),
-        col(Case.next_due_at),
-        col(Case.paused_at),
-        col(Case.reopen_count),
-        col(Case.chase_count),
-        col(Case.assignee_id),
-        col(Case.updated_at),
-        col(Case.queue_due_at),
-    ]
-    stmt = (
-        select(*columns)
-        .join(Owner, col(Owner.id) == col(Case.owner_id))
-        .join(Room, col(Room.id) == col(Case.room_id))
-        .join(assignee, col(assignee.id) == col(Case.assignee_id), isouter=True)
-    )
-    conds = _conditions(store, viewer, f, now)
-    if after is not None:
-        cursor = tuple_(literal(after.key, UTCDateTime()), literal(after.id))
-        conds.append(
-            tuple_(key, col(Case.id)) < cursor if sort is QueueSort.NEWEST else tuple_(key, col(Case.id)) > cursor
-        )
-    if conds:
-        stmt = stmt.where(and_(*conds))
-    if sort is QueueSort.NEWEST:
-        stmt = stmt.order_by(key.desc(), col(Case.id).desc())
-    else:
-        stmt = stmt.order_by(key, col(Case.id))
-    stmt = stmt.limit(limit)
-    with store.read() as session:
-        raw = session.execute(stmt).all()
-    rows = [
-        QueueRow(
-            id=r[0],
-            number=r[1],
-            version=r[2],
-            received_at=r[3],
-            channel=r[4],
-            category=r[5],
-            urgency=r[6],
-            building=r[7],
-            unit=r[8],
-            room=r[9],
-            owner_name=r[10],
-            phone=mask_phone(r[11]),
-            status=r[12],
-            department=r[13],
-            assignee_name=r[14],
-            next_step=r[15],
-            next_due_at=r[16],
-            paused=r[17] is not None,
-            paused_at=r[17],
-            reopen_count=r[18],
-            chase_count=r[19],
-            updated_at=r[21],
-        )
-        for r in raw
-    ]
+    sql, params = page_statement(store, viewer, f, sort, after, limit, now)
+    raw = fetch_all(store, sql, params)
+    rows = [_row(r) for r in raw]
     next_cursor = None
     if len(rows) == limit:
         last = rows[-1]
-        next_cursor = Cursor(raw[-1][22] if sort is QueueSort.URGENT else last.received_at, last.id)
+        due = from_db_time(raw[-1][21])
+        assert due is not None
+        next_cursor = Cursor(due if sort is QueueSort.URGENT else last.received_at, last.id)
     return QueuePage(rows, next_cursor, sort, f)
 
 
