@@ -124,8 +124,8 @@ class ChangeFeed:
         # A connection of the feed's own, made by the engine so it has the URL's parameters,
         # timeouts and application_name, but detached: the desk's pool forgets it.
         raw = self.store.engine.raw_connection()
-        raw.detach()
         dbapi: Any = raw.driver_connection
+        raw.detach()
         self._pg = dbapi
         dbapi.rollback()  # the pool's ping may have left a transaction open
         dbapi.autocommit = True
