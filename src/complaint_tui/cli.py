@@ -10,7 +10,6 @@ the headless core, so they start fast and run without a terminal UI.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import sys
 import tempfile
@@ -23,49 +22,48 @@ from rich.console import Console
 
 import complaint_tui
 from complaint_tui.cli_errors import OneLineGroup
+from complaint_tui.cli_help import HelpCommand, HelpGroup
+from complaint_tui.config import (
+    DbOption,
+    LangOption,
+    OperatorOption,
+    PolicyOption,
+    Settings,
+    db_url,
+    display_url,
+    open_configured_store,
+    resolve_language,
+    resolve_policy,
+)
 from complaint_tui.db import Store, backup, check, open_store, sqlite_file, sqlite_side_files
 from complaint_tui.errors import DeskError
-from complaint_tui.i18n import LANGUAGES, language_from_locale, set_language, t
-from complaint_tui.paths import DB_ENV, db_url
-from complaint_tui.policy import load_policy
+from complaint_tui.i18n import t
 
+try:  # typer 0.20 and later carry their own copy of click
+    from typer._click.core import ParameterSource
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click.core import ParameterSource  # type: ignore[assignment]
+
+# Help texts are message keys (data/locale/batch.*.toml, [help]): cli_help shows them in the
+# user's language.
 app = typer.Typer(
     cls=OneLineGroup,
-    help="Complaint case manager of a property-management service centre. 物业服务中心投诉处理系统。",
+    help="help.cmd.root",
     no_args_is_help=False,
     add_completion=False,
-    rich_markup_mode="rich",
 )
-db_app = typer.Typer(help="Create, upgrade, check and back up the store.", no_args_is_help=True)
-staff_app = typer.Typer(help="Staff accounts and roles.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(staff_app, name="staff")
+db_app = typer.Typer(cls=HelpGroup, help="help.cmd.db", no_args_is_help=True)
+staff_app = typer.Typer(cls=HelpGroup, help="help.cmd.staff", no_args_is_help=True)
+app.add_typer(db_app, name="db", help="help.cmd.db")
+app.add_typer(staff_app, name="staff", help="help.cmd.staff")
 
 # markup off: a path or a name with [brackets] is printed as typed, not read as a style.
 out = Console(highlight=False, markup=False)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or SQLAlchemy URL (default: $COMPLAINT_TUI_DB, else the user data dir)."),
-]
-PolicyOption = Annotated[
-    str | None,
-    typer.Option("--policy", help="The centre's policy TOML (default: $COMPLAINT_TUI_POLICY, else built in)."),
-]
-LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (default: from the locale).")]
-
 
 def _store(db: str | None, policy: str | None, migrate: bool = True, *, create: bool = False) -> Store:
     """The store ``--db`` names; a SQLite file that is not there is refused unless ``create``."""
-    return open_store(db_url(db), load_policy(policy), migrate=migrate, create=create)
-
-
-def _lang(lang: str | None) -> str:
-    chosen = lang or language_from_locale()
-    if chosen not in LANGUAGES:
-        raise DeskError("cli.bad_lang", value=chosen)
-    set_language(chosen)
-    return chosen
+    return open_configured_store(db, policy, migrate=migrate, create=create)
 
 
 def _version(show: bool) -> None:
@@ -78,38 +76,37 @@ def _version(show: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(invoke_without_command=True)
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was typed on the command line (not read from the environment)."""
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
+@app.callback(invoke_without_command=True, help="help.cmd.root")
 def desk(
     ctx: typer.Context,
     db: DbOption = None,
     policy: PolicyOption = None,
     lang: LangOption = None,
-    operator: Annotated[str | None, typer.Option("--operator", help="Sign in as this login.")] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Open on a throwaway demo database.")] = False,
+    operator: OperatorOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="help.opt.demo")] = False,
     version: Annotated[
-        bool, typer.Option("--version", help="Show the version and exit.", is_eager=True, callback=_version)
+        bool, typer.Option("--version", help="help.opt.version", is_eager=True, callback=_version)
     ] = False,
 ) -> None:
-    """Open the desk (the TUI) when no subcommand is given.
-
-    Examples:
-      complaint-tui                      # the default store
-      complaint-tui --demo --lang zh     # a throwaway demo desk, in Chinese
-      complaint-tui --db centre.sqlite3 --operator wang
-    """
+    """Open the desk (the TUI) when no subcommand is given; before a subcommand only ``--lang``."""
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"lang": lang}
         if lang:
-            _lang(lang)
+            resolve_language(lang)
         # The desk's own options would be silently ignored by a subcommand: say where they go.
-        given = [name for name, value in (("--db", db), ("--policy", policy), ("--operator", operator)) if value]
+        # ($COMPLAINT_TUI_DB and $COMPLAINT_TUI_POLICY are for every command: only typed ones count.)
+        given = [f"--{name}" for name in ("db", "policy", "operator") if _typed(ctx, name)]
         if demo:
             given.append("--demo")
         if given:
             raise DeskError("cli.desk_option_before_command", option=given[0], command=ctx.invoked_subcommand)
         return
-    chosen = _lang(lang)
-    from complaint_tui.settings import Settings
+    chosen = resolve_language(lang)
 
     pin_code: str | None = None
     if demo:
@@ -117,7 +114,7 @@ def desk(
         url = db_url(str(folder / "demo.sqlite3"))
         from complaint_tui.demo import DEMO_PIN, build_demo
 
-        store = open_store(url, load_policy(policy), create=True)
+        store = open_store(url, resolve_policy(policy), create=True)
         build_demo(store, cases=300, seed=7)
         operator = operator or "wang"
         pin_code = DEMO_PIN  # every demo account's PIN (README); a real store's desk asks for it
@@ -125,8 +122,7 @@ def desk(
         url = db_url(db)
         # Only the default store is made on first run: a --db or $COMPLAINT_TUI_DB that names no
         # store is a typo to be told about, not a new empty store to open.
-        first_run = db is None and not os.environ.get(DB_ENV)
-        store = open_store(url, load_policy(policy), create=first_run)
+        store = open_store(url, resolve_policy(policy), create=db is None)
     from complaint_tui.app import run_app
 
     try:
@@ -140,22 +136,14 @@ def desk(
             shutil.rmtree(folder, ignore_errors=True)
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", cls=HelpCommand, help="help.cmd.db_upgrade")
 def db_upgrade(
     db: DbOption = None,
     desk_role: Annotated[
-        str | None,
-        typer.Option(
-            "--desk-role",
-            help="PostgreSQL: after migrating, give this role exactly the desks' privileges (run as the owner role).",
-        ),
+        str | None, typer.Option("--desk-role", help="help.opt.desk_role", metavar="help.metavar.role")
     ] = None,
 ) -> None:
-    """Apply pending schema migrations.
-
-    Example: complaint-tui db upgrade --db centre.sqlite3
-    Example: complaint-tui db upgrade --db postgresql+psycopg://ctui_owner@db/complaints --desk-role ctui_desk
-    """
+    """Apply pending schema migrations; on PostgreSQL optionally grant the desks' role."""
     store = _store(db, None, create=True)  # migrates; a new SQLite file is made 0600
     out.print(t("cli.db_upgraded", None, url=store.url_for_display()))
     if desk_role:
@@ -165,12 +153,9 @@ def db_upgrade(
         out.print(t("cli.db_granted", None, role=desk_role, tables=len(tables)))
 
 
-@db_app.command("check")
+@db_app.command("check", cls=HelpCommand, help="help.cmd.db_check")
 def db_check(db: DbOption = None, policy: PolicyOption = None) -> None:
-    """Check integrity, the migration level, evidence hashes and the working-day calendar.
-
-    Example: complaint-tui db check --db centre.sqlite3
-    """
+    """Check integrity, the migration level, evidence hashes, the audit chain and the calendar."""
     store = _store(db, policy, migrate=False)
     year = dt.date.today().year
     report = check(store, [year, year + 1])
@@ -203,46 +188,47 @@ def db_check(db: DbOption = None, policy: PolicyOption = None) -> None:
         raise typer.Exit(1)
 
 
-@db_app.command("backup")
-def db_backup(file: Annotated[Path, typer.Argument(help="The new backup file.")], db: DbOption = None) -> None:
-    """Copy a SQLite store to FILE while desks keep working (online backup).
-
-    FILE must be new (a backup never replaces a file); it is made readable by you only.
-
-    Example: complaint-tui db backup backups/2026-12-01.sqlite3
-    """
+@db_app.command("backup", cls=HelpCommand, help="help.cmd.db_backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="help.arg.backup_file", metavar="help.metavar.file")],
+    db: DbOption = None,
+) -> None:
+    """Copy a SQLite store to FILE while desks keep working (online backup)."""
     store = _store(db, None)
     backup(store, file)
     out.print(t("cli.backup_done", None, path=str(file)))
 
 
-@app.command("demo")
+@app.command("demo", cls=HelpCommand, help="help.cmd.demo")
 def demo_cmd(
-    db: Annotated[Path, typer.Option("--db", help="The new demo database file.")],
-    cases: Annotated[int, typer.Option("--cases", min=1, help="How many cases.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 1,
+    db: Annotated[str, typer.Option("--db", help="help.opt.demo_db", metavar="help.metavar.db", show_default=False)],
+    cases: Annotated[
+        int, typer.Option("--cases", min=1, help="help.opt.demo_cases", metavar="help.metavar.count")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="help.opt.demo_seed", metavar="help.metavar.number")] = 1,
     policy: PolicyOption = None,
 ) -> None:
-    """Build a realistic demo database: every state, category, channel and urgency.
-
-    Example: complaint-tui demo --db demo.sqlite3 --cases 100000 --seed 7
-    """
+    """Build a realistic demo store in a new SQLite file or an empty PostgreSQL database."""
     from complaint_tui.demo import build_demo
 
-    if db.exists() or db.is_symlink():
-        raise DeskError("cli.demo_exists", path=str(db))
-    url = db_url(str(db))
-    store = open_store(url, load_policy(policy), create=True)
+    url = db_url(db)
+    made = sqlite_file(url)
+    if made is not None and (made.exists() or made.is_symlink()):
+        raise DeskError("cli.demo_exists", path=db)
+    store = open_store(url, resolve_policy(policy), create=True)
     try:
         summary = build_demo(store, cases=cases, seed=seed, progress=sys.stderr.isatty())
     except BaseException:
         # The file is this command's own and only half built (a full disk, Ctrl-C): take it back.
+        # On PostgreSQL the demo is one transaction, rolled back: the database holds an empty store.
         store.engine.dispose()
-        made = sqlite_file(url)
         for leftover in (made, *sqlite_side_files(made)) if made else ():
             leftover.unlink(missing_ok=True)
         raise
-    out.print(t("cli.demo_done", None, cases=summary.cases, path=str(db), seconds=f"{summary.seconds:.1f}"))
+    finally:
+        store.engine.dispose()
+    shown = display_url(db)
+    out.print(t("cli.demo_done", None, cases=summary.cases, path=shown, seconds=f"{summary.seconds:.1f}"))
 
 
 from complaint_tui import cli_batch, cli_staff  # noqa: E402 - register on `app`, defined above

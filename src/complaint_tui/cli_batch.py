@@ -27,14 +27,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from complaint_tui.db import Store, open_store, sqlite_file, sqlite_side_files
+from complaint_tui.cli_help import HelpCommand
+from complaint_tui.config import DbOption, OperatorOption, PinOption, PolicyOption, open_configured_store
+from complaint_tui.db import Store, sqlite_file, sqlite_side_files
 from complaint_tui.errors import DeskError
 from complaint_tui.exporting import ExportFormat, ExportRequest, export_cases, record_pii_export
 from complaint_tui.i18n import LANGUAGES, Msg, t
 from complaint_tui.importing import ImportRejected, ImportSummary, apply_import, read_import_file
 from complaint_tui.models import Status
-from complaint_tui.paths import db_url
-from complaint_tui.policy import Policy, load_policy
+from complaint_tui.policy import Policy
 from complaint_tui.queries.queue import QueueFilter, queue_count
 from complaint_tui.reporting import Breakdown, build_report, period, render_markdown, render_tables
 from complaint_tui.safe_files import complete_or_nothing, os_reason
@@ -42,23 +43,11 @@ from complaint_tui.services.base import Operator
 from complaint_tui.services.staff import needs_pin, sign_in
 from complaint_tui.validation import RuleBroken, local_date
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or SQLAlchemy URL (default: $COMPLAINT_TUI_DB, else the user data dir)."),
-]
-PolicyOption = Annotated[
-    str | None,
-    typer.Option("--policy", help="The centre's policy TOML (default: $COMPLAINT_TUI_POLICY, else built in)."),
-]
-OperatorOption = Annotated[str | None, typer.Option("--operator", help="Your staff login, e.g. wang.")]
-PinOption = Annotated[
-    str | None, typer.Option("--pin", envvar="COMPLAINT_TUI_PIN", help="Your PIN, if the account has one.")
-]
 SinceOption = Annotated[
-    str | None, typer.Option("--since", help="First day received, YYYY-MM-DD, in the centre's time zone.")
+    str | None, typer.Option("--since", help="help.opt.since", metavar="help.metavar.date", show_default=False)
 ]
 UntilOption = Annotated[
-    str | None, typer.Option("--until", help="Last day received (included), YYYY-MM-DD, in the centre's time zone.")
+    str | None, typer.Option("--until", help="help.opt.until", metavar="help.metavar.date", show_default=False)
 ]
 
 
@@ -73,7 +62,7 @@ def _stdout() -> Console:
 
 def _open(db: str | None, policy_path: str | None) -> Store:
     """The store; a SQLite file that is not there is refused (a typo must not export nothing)."""
-    return open_store(db_url(db), load_policy(policy_path))
+    return open_configured_store(db, policy_path)
 
 
 def _day(option: str, raw: str | None) -> dt.date | None:
@@ -243,56 +232,41 @@ def _destination(target: Path | None, shown: str, fmt: ExportFormat, force: bool
 
 
 def export_cmd(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or xlsx.")] = "csv",
-    output: Annotated[str, typer.Option("--output", "-o", help="The file to write; - for stdout (default).")] = "-",
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace the -o file if it exists (never the store itself).")
-    ] = False,
-    status: Annotated[list[str] | None, typer.Option("--status", help="Status code; repeat for more.")] = None,
-    category: Annotated[list[str] | None, typer.Option("--category", help="Category code; repeatable.")] = None,
-    urgency: Annotated[list[str] | None, typer.Option("--urgency", help="Urgency code; repeatable.")] = None,
-    department: Annotated[list[str] | None, typer.Option("--department", help="Department code; repeatable.")] = None,
-    building: Annotated[list[str] | None, typer.Option("--building", help="Building, as recorded; repeatable.")] = None,
-    channel: Annotated[list[str] | None, typer.Option("--channel", help="Channel code; repeatable.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="help.opt.export_format", metavar="help.metavar.format")
+    ] = "csv",
+    output: Annotated[str, typer.Option("--output", "-o", help="help.opt.output", metavar="help.metavar.file")] = "-",
+    force: Annotated[bool, typer.Option("--force", help="help.opt.force")] = False,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="help.opt.status", metavar="help.metavar.code")
+    ] = None,
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="help.opt.category", metavar="help.metavar.code")
+    ] = None,
+    urgency: Annotated[
+        list[str] | None, typer.Option("--urgency", help="help.opt.urgency", metavar="help.metavar.code")
+    ] = None,
+    department: Annotated[
+        list[str] | None, typer.Option("--department", help="help.opt.department_filter", metavar="help.metavar.code")
+    ] = None,
+    building: Annotated[
+        list[str] | None, typer.Option("--building", help="help.opt.building", metavar="help.metavar.building")
+    ] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", help="help.opt.channel", metavar="help.metavar.code")
+    ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only open cases past their next due time.")] = False,
-    labels: Annotated[
-        str | None, typer.Option("--labels", help="zh or en: names instead of codes (csv, xlsx).")
-    ] = None,
-    excel: Annotated[bool, typer.Option("--excel", help="CSV with the BOM Excel needs to show Chinese.")] = False,
-    include_pii: Annotated[
-        bool, typer.Option("--include-pii", help="Full phone numbers; recorded in the audit trail (S6.5).")
-    ] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="help.opt.overdue")] = False,
+    labels: Annotated[str | None, typer.Option("--labels", help="help.opt.labels", metavar="help.metavar.lang")] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="help.opt.excel")] = False,
+    include_pii: Annotated[bool, typer.Option("--include-pii", help="help.opt.include_pii")] = False,
     operator: OperatorOption = None,
     pin: PinOption = None,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Export cases as CSV, JSON Lines or XLSX, streamed in flat memory.
-
-    CSV and XLSX: one row per case, stable codes (columns: the README).
-    JSON Lines: one full case document per line. Phones are masked unless
-    --include-pii, which needs --operator and that account's PIN (--pin, or
-    asked on the terminal) and is written to the audit trail. An existing -o
-    file is replaced only with --force; the store never is.
-    Times are in the centre's time zone; cells a spreadsheet would run as a
-    formula get a leading apostrophe. Progress goes to stderr, data to stdout.
-
-    Examples:
-
-      complaint-tui export -o 2026-11.csv --since 2026-11-01 --until 2026-11-30
-
-      complaint-tui export -f xlsx -o open.xlsx --status received --labels zh
-
-      complaint-tui export --excel --overdue --department engineering -o late.csv
-
-      complaint-tui export -f jsonl --category safety | gzip > safety.jsonl.gz
-
-      complaint-tui export --include-pii --operator wang -o callbacks.csv
-
-      complaint-tui export --force -o every-month.csv
-    """
+    """Export cases as CSV, JSON Lines or XLSX (the page: help.cmd.export in the batch catalogs)."""
     chosen = ExportFormat(_choice("--format", fmt, [f.value for f in ExportFormat]) or "csv")
     _choice("--labels", labels, list(LANGUAGES))
     if labels and chosen is ExportFormat.JSONL:
@@ -334,28 +308,14 @@ def export_cmd(
 
 
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8; layout in the README).", show_default=False)],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and show what would happen; write nothing.")
-    ] = False,
+    file: Annotated[Path, typer.Argument(help="help.arg.import_file", metavar="help.metavar.file", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="help.opt.dry_run")] = False,
     operator: OperatorOption = None,
     pin: PinOption = None,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Import intake rows from a CSV file: all rows or none.
-
-    Every row is checked by the intake form's rules. Any broken rule means a
-    report (line, column, value, rule) and nothing imported. Rows whose
-    source_id is already in the store are skipped: importing twice adds
-    nothing. Layout: the README; sample: complaint_tui/data/import_sample.csv.
-
-    Examples:
-
-      complaint-tui import intake-2026-11.csv --operator zhao --dry-run
-
-      complaint-tui import intake-2026-11.csv --operator zhao --db centre.sqlite3
-    """
+    """Import intake rows from a CSV file: all rows or none (help.cmd.import)."""
     store = _open(db, policy)
     who = _operator(store, operator, pin)
     plan = read_import_file(file, store.policy)
@@ -401,27 +361,14 @@ def _print_summary(summary: ImportSummary, policy: Policy, console: Console) -> 
 def report_cmd(
     since: SinceOption = None,
     until: UntilOption = None,
-    by: Annotated[
-        str, typer.Option("--by", help="Hot spots by category, building, department, channel or week.")
-    ] = "category",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, md or json.")] = "table",
+    by: Annotated[str, typer.Option("--by", help="help.opt.report_by", metavar="help.metavar.grouping")] = "category",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="help.opt.report_format", metavar="help.metavar.format")
+    ] = "table",
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """The periodic statistics (S4.3, S6.6) of the cases received in a period.
-
-    Totals by status, hot spots, on-time rates per step and department,
-    satisfaction, reopen rate, causes and the weekly trend: as tables with
-    bars, Markdown for a meeting, or JSON for tools (keys: the README).
-
-    Examples:
-
-      complaint-tui report --since 2026-11-01 --until 2026-11-30
-
-      complaint-tui report --by building --format md > 2026-11-review.md
-
-      complaint-tui report --by week --format json | jq .reopen.rate
-    """
+    """The periodic statistics of the cases received in a period (help.cmd.report)."""
     chosen = _choice("--format", fmt, ["table", "md", "json"])
     grouping = Breakdown(_choice("--by", by, [b.value for b in Breakdown]) or "category")
     first, last = _days(since, until)
@@ -437,6 +384,6 @@ def report_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add ``export``, ``import`` and ``report`` to ``app``."""
-    app.command("export")(export_cmd)
-    app.command("import")(import_cmd)
-    app.command("report")(report_cmd)
+    app.command("export", cls=HelpCommand, help="help.cmd.export")(export_cmd)
+    app.command("import", cls=HelpCommand, help="help.cmd.import")(import_cmd)
+    app.command("report", cls=HelpCommand, help="help.cmd.report")(report_cmd)

@@ -19,11 +19,12 @@ from typing import Any
 
 import typer
 from sqlalchemy.exc import DBAPIError
-from typer.core import TyperGroup
 
+from complaint_tui.cli_help import HelpGroup
+from complaint_tui.config import language_from, run_passwords, scrub
 from complaint_tui.db import refusal_of
 from complaint_tui.errors import DeskError
-from complaint_tui.i18n import LANGUAGES, Msg, language_from_locale, set_language, t
+from complaint_tui.i18n import Msg, set_language, t
 from complaint_tui.safe_files import os_reason
 
 try:  # typer 0.20 and later carry their own copy of click
@@ -129,23 +130,14 @@ def message_of(exc: BaseException) -> str:
     return t("cli.unexpected", None, kind=type(exc).__name__, detail=str(exc))
 
 
-def _language_from(args: Sequence[str]) -> None:
-    """The language of the messages, before typer reads anything: ``--lang`` wins over the locale,
-    so even a slip in the rest of the line is reported in the language asked for."""
-    chosen = language_from_locale()
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
-        if arg == "--lang" and i + 1 < len(args):
-            value = args[i + 1]
-        if value in LANGUAGES:
-            chosen = value
-    set_language(chosen)
+class OneLineGroup(HelpGroup):
+    """The ``complaint-tui`` group: every ending that is not success is one line and exit code 1.
 
-
-class OneLineGroup(TyperGroup):
-    """The ``complaint-tui`` group: every ending that is not success is one line and exit code 1."""
+    The language is chosen before typer reads the command line (``--lang``, else
+    ``$COMPLAINT_TUI_LANG``, else the locale), so help pages and even a slip in the rest of the line
+    are in it. A database password given on the command line or in ``$COMPLAINT_TUI_DB`` never
+    appears in the line: whatever a driver or a parser quoted back is scrubbed.
+    """
 
     def main(
         self,
@@ -157,7 +149,8 @@ class OneLineGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        _language_from(argv)
+        set_language(language_from(argv))
+        secrets = run_passwords(argv)
         try:
             result = super().main(
                 argv, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra
@@ -165,13 +158,14 @@ class OneLineGroup(TyperGroup):
             code = result if isinstance(result, int) else 0
         except SystemExit as done:  # typer's own exits (a closed output pipe) keep their code
             code = done.code if isinstance(done.code, int) else USER_ERROR
-        except click_errors.NoArgsIsHelpError:
-            code = 0  # `complaint-tui db` alone: typer has shown the group's help
+        except click_errors.NoArgsIsHelpError as shown:
+            typer.echo(shown.format_message())  # `complaint-tui db` alone: the group's help page
+            code = 0
         except KeyboardInterrupt:
             code = INTERRUPTED
         except BaseException as exc:  # noqa: BLE001 - the one place that turns any ending into words
             code = USER_ERROR
-            _say(message_of(exc))
+            _say(scrub(message_of(exc), secrets))
         if standalone_mode:
             sys.exit(code)
         return code

@@ -18,12 +18,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_tui.db import Store, open_store
+from complaint_tui.cli_help import HelpCommand
+from complaint_tui.config import DbOption, OperatorOption, PinOption, PolicyOption, open_configured_store
+from complaint_tui.db import Store
 from complaint_tui.errors import DeskError, RoleRefused
 from complaint_tui.i18n import current_language, t
 from complaint_tui.models import Role
-from complaint_tui.paths import db_url
-from complaint_tui.policy import load_policy
 from complaint_tui.services.base import Operator
 from complaint_tui.services.staff import (
     StaffRow,
@@ -38,31 +38,14 @@ from complaint_tui.services.staff import (
     unlock,
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or SQLAlchemy URL (default: $COMPLAINT_TUI_DB, else the user data dir)."),
-]
-PolicyOption = Annotated[
-    str | None,
-    typer.Option("--policy", help="The centre's policy TOML (default: $COMPLAINT_TUI_POLICY, else built in)."),
-]
-OperatorOption = Annotated[
-    str | None, typer.Option("--operator", help="Your login: a supervisor or admin (not needed on an empty store).")
-]
-PinOption = Annotated[
-    str | None,
-    typer.Option(
-        "--pin",
-        envvar="COMPLAINT_TUI_PIN",
-        help="Your PIN (else asked without echo on a terminal).",
-        show_default=False,
-    ),
-]
 NewPinOption = Annotated[
-    str | None,
-    typer.Option("--new-pin", help="The account's new 4-12 digit PIN (else asked twice without echo on a terminal)."),
+    str | None, typer.Option("--new-pin", help="help.opt.new_pin", metavar="help.metavar.pin", show_default=False)
 ]
-LoginArg = Annotated[str, typer.Argument(help="The account's login, e.g. li")]
+RoleOption = Annotated[str, typer.Option("--role", help="help.opt.role", metavar="help.metavar.role")]
+DepartmentOption = Annotated[
+    str | None, typer.Option("--department", help="help.opt.department", metavar="help.metavar.code")
+]
+LoginArg = Annotated[str, typer.Argument(help="help.arg.login", metavar="help.metavar.login", show_default=False)]
 
 
 def _out() -> Console:
@@ -71,7 +54,7 @@ def _out() -> Console:
 
 
 def _store(db: str | None, policy: str | None) -> Store:
-    return open_store(db_url(db), load_policy(policy))
+    return open_configured_store(db, policy)
 
 
 def _ask(prompt: str) -> str | None:
@@ -113,22 +96,17 @@ def _role_needs_pin(store: Store, role: str) -> bool:
 
 
 def staff_add(
-    login: Annotated[str, typer.Argument(help="Sign-in name, e.g. wang")],
-    name: Annotated[str, typer.Argument(help="Full name, e.g. 王芳")],
-    role: Annotated[str, typer.Option("--role", help="desk, handler, supervisor or admin")] = "desk",
-    department: Annotated[str | None, typer.Option("--department", help="e.g. engineering")] = None,
+    login: LoginArg,
+    name: Annotated[str, typer.Argument(help="help.arg.name", metavar="help.metavar.name", show_default=False)],
+    role: RoleOption = "desk",
+    department: DepartmentOption = None,
     new_pin: NewPinOption = None,
     operator: OperatorOption = None,
     pin: PinOption = None,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Add a staff account. Supervisors, admins and roles that see full phones need a PIN.
-
-    Examples:
-      complaint-tui staff add wang 王芳 --role supervisor --new-pin 2468   # the first account
-      complaint-tui staff add li 李强 --role handler --department engineering --operator wang
-    """
+    """Add a staff account (help.cmd.staff_add)."""
     store = _store(db, policy)
     by = None if operator is None and staff_count(store) == 0 else _signed_in(store, operator, pin)
     account_pin = _new_pin(login, new_pin, _role_needs_pin(store, role))
@@ -138,19 +116,16 @@ def staff_add(
 
 def staff_set(
     login: LoginArg,
-    name: Annotated[str | None, typer.Option("--name", help="The new full name.")] = None,
-    role: Annotated[str | None, typer.Option("--role", help="desk, handler, supervisor or admin")] = None,
-    department: Annotated[str | None, typer.Option("--department", help="e.g. engineering")] = None,
-    no_department: Annotated[bool, typer.Option("--no-department", help="Belongs to no department.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="help.opt.name", metavar="help.metavar.name")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="help.opt.role", metavar="help.metavar.role")] = None,
+    department: DepartmentOption = None,
+    no_department: Annotated[bool, typer.Option("--no-department", help="help.opt.no_department")] = False,
     operator: OperatorOption = None,
     pin: PinOption = None,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Change an account's name, role or department.
-
-    Example: complaint-tui staff set li --role supervisor --operator wang
-    """
+    """Change an account's name, role or department (help.cmd.staff_set)."""
     if name is None and role is None and department is None and not no_department:
         raise DeskError("cli.staff_nothing_to_change")
     store = _store(db, policy)
@@ -164,16 +139,13 @@ def staff_set(
 
 def staff_deactivate(
     login: LoginArg,
-    reactivate: Annotated[bool, typer.Option("--reactivate", help="Activate the account again instead.")] = False,
+    reactivate: Annotated[bool, typer.Option("--reactivate", help="help.opt.reactivate")] = False,
     operator: OperatorOption = None,
     pin: PinOption = None,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Deactivate an account: it can do nothing, its name stays in the history.
-
-    Example: complaint-tui staff deactivate li --operator wang
-    """
+    """Deactivate an account, or with --reactivate activate it (help.cmd.staff_deactivate)."""
     store = _store(db, policy)
     row = set_active(store, _signed_in(store, operator, pin), login, active=reactivate)
     _out().print(t("cli.staff_activated" if row.active else "cli.staff_deactivated", None, login=row.login))
@@ -186,10 +158,7 @@ def staff_activate(
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Activate a deactivated account again.
-
-    Example: complaint-tui staff activate li --operator wang
-    """
+    """Activate a deactivated account again (help.cmd.staff_activate)."""
     store = _store(db, policy)
     row = set_active(store, _signed_in(store, operator, pin), login, active=True)
     _out().print(t("cli.staff_activated", None, login=row.login))
@@ -203,13 +172,7 @@ def staff_reset_pin(
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Give an account a new PIN (this also unlocks it).
-
-    Without --operator only on a store where no active supervisor or admin has a PIN yet, and
-    only for a supervisor or admin.
-
-    Example: complaint-tui staff reset-pin zhao --operator wang
-    """
+    """Give an account a new PIN, which also unlocks it (help.cmd.staff_reset_pin)."""
     store = _store(db, policy)
     by = _signed_in(store, operator, pin) if operator else None
     account_pin = _new_pin(login, new_pin, True)
@@ -226,10 +189,7 @@ def staff_unlock(
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Unlock an account locked after too many wrong PINs.
-
-    Example: complaint-tui staff unlock zhao --operator wang
-    """
+    """Unlock an account locked after too many wrong PINs (help.cmd.staff_unlock)."""
     store = _store(db, policy)
     row = unlock(store, _signed_in(store, operator, pin), login)
     _out().print(t("cli.staff_unlocked", None, login=row.login))
@@ -242,16 +202,13 @@ def _state(row: StaffRow) -> str:
 
 
 def staff_list(
-    all_: Annotated[bool, typer.Option("--all", help="Include deactivated accounts.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="help.opt.all")] = False,
     operator: OperatorOption = None,
     pin: PinOption = None,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """List staff accounts, with whether each has a PIN and is locked.
-
-    Example: complaint-tui staff list --all --operator wang
-    """
+    """List staff accounts (help.cmd.staff_list)."""
     store = _store(db, policy)
     rows = staff_accounts(store, _signed_in(store, operator, pin), include_inactive=all_)
     table = Table(
@@ -270,10 +227,10 @@ def staff_list(
 
 def register(staff_app: typer.Typer) -> None:
     """Add the account commands to the ``staff`` group."""
-    staff_app.command("add")(staff_add)
-    staff_app.command("set")(staff_set)
-    staff_app.command("deactivate")(staff_deactivate)
-    staff_app.command("activate")(staff_activate)
-    staff_app.command("reset-pin")(staff_reset_pin)
-    staff_app.command("unlock")(staff_unlock)
-    staff_app.command("list")(staff_list)
+    staff_app.command("add", cls=HelpCommand, help="help.cmd.staff_add")(staff_add)
+    staff_app.command("set", cls=HelpCommand, help="help.cmd.staff_set")(staff_set)
+    staff_app.command("deactivate", cls=HelpCommand, help="help.cmd.staff_deactivate")(staff_deactivate)
+    staff_app.command("activate", cls=HelpCommand, help="help.cmd.staff_activate")(staff_activate)
+    staff_app.command("reset-pin", cls=HelpCommand, help="help.cmd.staff_reset_pin")(staff_reset_pin)
+    staff_app.command("unlock", cls=HelpCommand, help="help.cmd.staff_unlock")(staff_unlock)
+    staff_app.command("list", cls=HelpCommand, help="help.cmd.staff_list")(staff_list)
