@@ -2,7 +2,9 @@
 
 A bounded page from SQL (``queries.queue_page`` with a keyset ``Cursor``), never every case:
 the DataTable is keyed by the case id and a refresh changes only what changed (``update_cell``,
-``add_row``, ``remove_row``), so the cursor and the scroll stay put while another desk works.
+``add_row``, ``remove_row``), so the cursor and the scroll stay put while another desk works; a
+new page replaces the rows at once. The columns are chosen by the terminal's width (the room is
+never cut), and the detail line under the table shows the highlighted case's hidden columns.
 Sections (saved filters) by digit, search with ``/``, filters with ``f``, sort with ``s``, pages
 with ``n`` and ``b``. The next due step is coloured by the time left; phones are masked (S6.5).
 """
@@ -16,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -28,7 +30,7 @@ from complaint_tui.operators import Operator
 from complaint_tui.queries import Cursor, QueueFilter, QueuePage, QueueRow, QueueSort, queue_count, queue_page
 from complaint_tui.queries.sections import Section, sections_for
 from complaint_tui.screens.base import DeskScreen
-from complaint_tui.views.queue import COLUMNS, Cell, queue_cells
+from complaint_tui.views.queue import COLUMNS, Cell, columns_for, detail_line, queue_cells, widest
 from complaint_tui.widgets.status import StatusLine
 
 PAGE_SIZE = 100  # FACTS.md: about 0.27 ms a row to add; a page paints in a few tens of ms
@@ -97,6 +99,10 @@ class QueueScreen(DeskScreen):
         self.total: int | None = None
         self.count_after_page: Callable[[], object] | None = None
         self.paging: tuple[bool, bool] = (False, False)  # whether next / previous page is possible
+        self.columns: tuple[str, ...] = ()  # the columns the table shows now
+        self.widths: dict[str, int] = {}
+        self.rows: list[QueueRow] = []  # the page shown
+        self.full: dict[int, tuple[Cell, ...]] = {}  # every column's cell of each shown case
         self.loaded_mark = -2
 
     # --- layout ------------------------------------------------------------------------
@@ -109,6 +115,7 @@ class QueueScreen(DeskScreen):
             yield Static(id="queue-info")
         table: DataTable[Any] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static(id="queue-detail")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -117,8 +124,8 @@ class QueueScreen(DeskScreen):
         assert operator is not None
         self.sections = sections_for(operator.role)
         table = self.query_one(DataTable)
-        for column in COLUMNS:
-            table.add_column(self.tr(f"tui.queue.col.{column}"), key=column)
+        self.widths = widest(self.labels(), [], {})
+        self.set_columns(columns_for(self.size.width, self.widths))
         self.sort = self.sections[0].sort
         self.set_interval(RETIME_SECONDS, self.retime)
         self.load(reset=True)
@@ -218,6 +225,23 @@ class QueueScreen(DeskScreen):
     def cells(self, row: QueueRow, now: dt.datetime) -> tuple[Cell, ...]:
         return queue_cells(row, self.desk.policy, self.lang, now)
 
+    def labels(self) -> dict[str, str]:
+        return {c: self.tr(f"tui.queue.col.{c}") for c in COLUMNS}
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        """Show ``columns``: the table is rebuilt, its rows are added again by ``apply``."""
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        labels = self.labels()
+        for column in columns:
+            table.add_column(labels[column], key=column)
+        self.columns = columns
+        self.shown = {}
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.columns and columns_for(event.size.width, self.widths) != self.columns:
+            self.apply(self.rows)
+
     @staticmethod
     def signature(cells: tuple[Cell, ...]) -> tuple[Any, ...]:
         return tuple((c.plain, str(c.style), tuple(c.spans)) if isinstance(c, Text) else c for c in cells)
@@ -227,18 +251,28 @@ class QueueScreen(DeskScreen):
         table = self.query_one(DataTable)
         now = self.desk.now()
         keep_key = self.highlighted_key()
+        self.rows = rows
+        self.full = {row.id: self.cells(row, now) for row in rows}
+        self.widths = widest(self.labels(), self.full.values(), self.widths)
+        columns = columns_for(self.size.width, self.widths)
+        if columns != self.columns:
+            self.set_columns(columns)
+        picked = [COLUMNS.index(c) for c in self.columns]
         wanted = [r.id for r in rows]
+        if self.shown and not set(self.shown) & set(wanted):
+            table.clear()  # a new page: its rows replace the old ones at once
+            self.shown = {}
         for gone in set(self.shown) - set(wanted):
             table.remove_row(str(gone))
             del self.shown[gone]
         for row in rows:
-            cells = self.cells(row, now)
+            cells = tuple(self.full[row.id][i] for i in picked)
             sig = self.signature(cells)
             if row.id not in self.shown:
                 table.add_row(*cells, key=str(row.id))
             elif self.shown[row.id] != sig:
                 old = self.shown[row.id]
-                for column, value, before, after in zip(COLUMNS, cells, old, sig, strict=True):
+                for column, value, before, after in zip(self.columns, cells, old, sig, strict=True):
                     if before != after:
                         table.update_cell(str(row.id), column, value)
             self.shown[row.id] = sig
@@ -250,6 +284,20 @@ class QueueScreen(DeskScreen):
             table.move_cursor(row=table.get_row_index(keep_key))
         elif rows:
             table.move_cursor(row=0)
+        self.show_detail()
+
+    @on(DataTable.RowHighlighted, "#queue-table")
+    def show_detail(self) -> None:
+        """The highlighted case's columns that have no room on this terminal, in one line."""
+        key = self.highlighted_key()
+        detail = self.query_one("#queue-detail", Static)
+        hidden = [c for c in COLUMNS if c not in self.columns]
+        if key is None or int(key) not in self.full or not hidden:
+            detail.update("")
+            detail.display = bool(hidden)
+            return
+        detail.display = True
+        detail.update(detail_line(self.full[int(key)], hidden, self.labels(), self.lang))
 
     def highlighted_key(self) -> str | None:
         table = self.query_one(DataTable)

@@ -5,7 +5,9 @@ urgent in bold red), the handling department and person, and the phone as the qu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from complaint_tui.i18n import t
@@ -13,10 +15,64 @@ from complaint_tui.policy import Policy
 from complaint_tui.queries import QueueRow
 from complaint_tui.views.times import due_text, local
 
-# What the desk reads first comes first: on an 80-column terminal the right-hand columns scroll.
+# What the desk reads first comes first.
 COLUMNS = ("number", "due", "status", "category", "urgency", "address", "owner", "handler", "channel", "received")
+# What a narrow terminal keeps, most needed first (issue 8 item 6): the number, what is due and
+# the room (never cut: it is what the caller says), then the state; the rest is read on the
+# detail line under the table when there is no room for its column.
+PRIORITY = ("number", "due", "address", "status", "category", "urgency", "owner", "handler", "channel", "received")
+ALWAYS = frozenset({"number", "due", "address"})
+CELL_PADDING = 2  # a DataTable cell's padding, one column each side
+# Room for the table's scrollbar, so that the chosen columns fit without scrolling sideways.
+SCROLLBAR = 2
 
 Cell = str | Text
+
+
+def cell_width(cell: Cell) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+
+
+def widest(labels: Mapping[str, str], rows: Iterable[tuple[Cell, ...]], seen: Mapping[str, int]) -> dict[str, int]:
+    """Each column's width in cells: its label or its widest cell, never narrower than ``seen``
+    (so the layout does not change back and forth from one page to the next)."""
+    out = {c: max(seen.get(c, 0), cell_len(labels[c])) for c in COLUMNS}
+    for cells in rows:
+        for column, cell in zip(COLUMNS, cells, strict=True):
+            out[column] = max(out[column], cell_width(cell))
+    return out
+
+
+def columns_for(width: int, widths: Mapping[str, int]) -> tuple[str, ...]:
+    """The columns that fit side by side in ``width`` cells, in display order; the number, the
+    due step and the room always."""
+    budget = width - SCROLLBAR
+    chosen = set(ALWAYS)
+    used = sum(widths[c] + CELL_PADDING for c in ALWAYS)
+    for column in PRIORITY:
+        if column in chosen:
+            continue
+        need = widths[column] + CELL_PADDING
+        if used + need <= budget:
+            chosen.add(column)
+            used += need
+    return tuple(c for c in COLUMNS if c in chosen)
+
+
+def detail_line(cells: tuple[Cell, ...], hidden: Iterable[str], labels: Mapping[str, str], lang: str) -> Text:
+    """The highlighted case's hidden columns as one line: "业主：张伟 138****5678 · 渠道：热线"."""
+    colon = "：" if lang == "zh" else ": "
+    line = Text()
+    values = dict(zip(COLUMNS, cells, strict=True))
+    for column in hidden:
+        value = values[column]
+        if not (value.plain if isinstance(value, Text) else value):
+            continue
+        if line:
+            line.append(" · ", style="dim")
+        line.append(f"{labels[column]}{colon}", style="dim")
+        line.append(value if isinstance(value, Text) else Text(value))
+    return line
 
 
 def queue_cells(row: QueueRow, policy: Policy, lang: str, now: dt.datetime) -> tuple[Cell, ...]:
