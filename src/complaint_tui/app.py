@@ -356,6 +356,11 @@ class DeskApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def on_unmount(self) -> None:
+        # The feed's connection is outside the pool: disposing of the engine would not close it.
+        if self.feed is not None:
+            self.feed.close()
+
     async def action_sign_out(self) -> None:
         self.operator = None
         self.preselect_login = None

@@ -72,6 +72,7 @@ class ChangeFeed:
         self._last_health = 0.0
         self._busy = threading.Lock()
         self._since: float | None = None
+        self._closing = False
 
     def looking_for(self) -> float:
         """How long the look now running has taken (0 when none runs)."""
@@ -79,13 +80,18 @@ class ChangeFeed:
         return 0.0 if since is None else time.monotonic() - since
 
     def close(self) -> None:
-        """Let go of the feed's connection (signing out; the next look would open it again)."""
-        with self._busy:
-            self._drop()
+        """Let go of the feed's connection (signing out, leaving the desk). Never waits: a look
+        still running on a hung server lets go of it when it ends."""
+        self._closing = True
+        if self._busy.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._busy.release()
 
     def look(self) -> list[Changes | Reachability]:
         """What happened since the last look; nothing when another look still runs."""
-        if not self._busy.acquire(blocking=False):
+        if self._closing or not self._busy.acquire(blocking=False):
             return []
         self._since = time.monotonic()
         try:
@@ -98,6 +104,8 @@ class ChangeFeed:
             return self._set_reachable(False)
         finally:
             self._since = None
+            if self._closing:
+                self._drop()
             self._busy.release()
         return self._set_reachable(True) + found
 
