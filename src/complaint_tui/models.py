@@ -13,7 +13,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -226,6 +226,29 @@ class Case(SQLModel, table=True):
         Index("ix_case_department_due", "department", "queue_due_at", "id"),
         Index("ix_case_category_due", "category", "queue_due_at", "id"),
         Index("ix_case_stats", "status", "category", "channel", "department", "urgency"),
+        # Migration 0005: every queue view reads one index in its sort order (issue 11 item 2).
+        Index("ix_case_open_received", "is_open", "received_at", "id"),
+        Index("ix_case_assignee_open_due", "assignee_id", "is_open", "queue_due_at", "id"),
+        Index("ix_case_assignee_open_received", "assignee_id", "is_open", "received_at", "id"),
+        Index("ix_case_assignee_received", "assignee_id", "received_at", "id"),
+        Index("ix_case_status_received", "status", "received_at", "id"),
+        Index("ix_case_category_received", "category", "received_at", "id"),
+        Index("ix_case_department_received", "department", "received_at", "id"),
+        Index("ix_case_owner_due", "owner_id", "queue_due_at", "id"),
+        Index(
+            "ix_case_reopened_due",
+            "queue_due_at",
+            "id",
+            sqlite_where=text("reopen_count > 0"),
+            postgresql_where=text("reopen_count > 0"),
+        ),
+        Index(
+            "ix_case_reopened_received",
+            "received_at",
+            "id",
+            sqlite_where=text("reopen_count > 0"),
+            postgresql_where=text("reopen_count > 0"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -16,13 +16,14 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import col
 
 from complaint_tui.db import Store
-from complaint_tui.models import AuditEvent, Case, Room, utcnow
+from complaint_tui.models import OPEN_STATUSES, AuditEvent, Case, Room, utcnow
 from complaint_tui.operators import Operator
 from complaint_tui.queries.driver import fetch_all, from_db_time, to_db_time
 from complaint_tui.queries.search import FTS_SQL, read_search, search_condition
 from complaint_tui.validation import mask_phone
 
 PAGE_MAX = 500
+_OPEN = frozenset(s.value for s in OPEN_STATUSES)
 
 
 class QueueSort(StrEnum):
@@ -166,7 +167,16 @@ def _in(column: str, values: tuple[Any, ...], terms: list[str], params: list[Any
     params.extend(values)
 
 
-def _where(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.datetime) -> tuple[list[str], list[Any]]:
+def _unindexed(dialect: str, column: str) -> str:
+    """``column`` in a form SQLite's planner will not choose an index for (``+column``), where
+    reading the sort key's index and checking the term is cheaper than reading the term's
+    index and sorting. PostgreSQL plans by its statistics (and has no unary + for text)."""
+    return f"+{column}" if dialect == "sqlite" else column
+
+
+def _where(
+    store: Store, viewer: Operator | None, f: QueueFilter, now: dt.datetime, sort: QueueSort
+) -> tuple[list[str], list[Any]]:
     """The same terms as ``_conditions`` as SQL text on ``complaint_case c`` with ``?`` parameters.
 
     Every term is a fixed fragment; values are only ever bound. Each has an index that starts with
@@ -176,10 +186,17 @@ def _where(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.dateti
     dialect = store.dialect
     terms: list[str] = []
     params: list[Any] = []
-    if f.statuses:
+    open_only = f.open_only or f.overdue
+    if len(f.statuses) == 1:
         _in("c.status", f.statuses, terms, params)
-    if f.open_only or f.overdue:
-        terms.append("c.is_open = ?")
+    elif f.statuses:
+        # An IN list of several statuses would read each status's index range and sort every
+        # match; only open ones (the awaiting sections) are read from the open cases in order.
+        _in(_unindexed(dialect, "c.status"), f.statuses, terms, params)
+        open_only = open_only or all(s in _OPEN for s in f.statuses)
+    if open_only:
+        # Reopened cases are few: their partial indexes, in sort order, beat every open case.
+        terms.append(f"{_unindexed(dialect, 'c.is_open') if f.reopened else 'c.is_open'} = ?")
         params.append(True)
     if f.categories:
         _in("c.category", f.categories, terms, params)
@@ -190,7 +207,10 @@ def _where(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.dateti
     if f.channels:
         _in("c.channel", f.channels, terms, params)
     if f.buildings:
-        terms.append(f"c.room_id IN (SELECT id FROM room WHERE building IN ({', '.join('?' * len(f.buildings))}))")
+        # A building is a list of rooms: read the cases in sort order and keep those in its rooms
+        # (``+``: no index on room_id here, whose many ranges would be merged and sorted).
+        rooms = f"SELECT id FROM room WHERE building IN ({', '.join('?' * len(f.buildings))})"
+        terms.append(f"{_unindexed(dialect, 'c.room_id')} IN ({rooms})")
         params.extend(f.buildings)
     if f.mine and viewer is not None:
         terms.append("c.assignee_id = ?")
@@ -201,7 +221,9 @@ def _where(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.dateti
     if f.unassigned:
         terms.append("c.assignee_id IS NULL")
     if f.overdue:
-        terms.append("c.queue_due_at < ?")
+        # In due order the overdue cases are a range of the due index; in received order most
+        # open cases are overdue, so they are read from the received index and this is a check.
+        terms.append(f"{'c.queue_due_at' if sort is QueueSort.URGENT else _unindexed(dialect, 'c.queue_due_at')} < ?")
         params.append(to_db_time(dialect, now))
     if f.reopened:
         terms.append("c.reopen_count > 0")
@@ -216,7 +238,9 @@ def _where(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.dateti
         if found.kind == "number":
             terms.append("c.number = ?")
         elif found.kind == "phone":
-            terms.append("c.owner_id IN (SELECT id FROM owner WHERE phone = ?)")
+            # One owner has the phone: an equality the planner reads through ix_case_owner_due
+            # (an IN list of unknown length made PostgreSQL scan the whole queue at 1M cases).
+            terms.append("c.owner_id = (SELECT id FROM owner WHERE phone = ?)")
         elif found.kind == "words":
             terms.append(f"c.id IN ({FTS_SQL.get(dialect, FTS_SQL['postgresql'])})")
         else:
@@ -267,7 +291,7 @@ def page_statement(
     and what the plan tests ask the database to explain."""
     f = filt or QueueFilter()
     limit = max(1, min(limit, PAGE_MAX))
-    terms, params = _where(store, viewer, f, now or utcnow())
+    terms, params = _where(store, viewer, f, now or utcnow(), sort)
     key = "c.queue_due_at" if sort is QueueSort.URGENT else "c.received_at"
     if after is not None:
         terms.append(f"({key}, c.id) {'<' if sort is QueueSort.NEWEST else '>'} (?, ?)")
