@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.message import Message
@@ -60,6 +59,7 @@ from complaint_tui.services import Operator, needs_pin, sign_in
 from complaint_tui.settings import Settings
 from complaint_tui.textual_private import restore_app_bindings
 from complaint_tui.widgets.status import StatusLine
+from complaint_tui.widgets.typeahead import KeyOrderApp
 from complaint_tui.workflow import ROLE_ACTIONS, Action
 
 # How often the desk looks at the change feed (a local look: no server round trip, except the
@@ -113,7 +113,7 @@ class BlankScreen(Screen[None]):
     the desk screens are rebuilt in another language."""
 
 
-class DeskApp(App[None]):
+class DeskApp(KeyOrderApp[None]):
     """The complaint desk. Build it with the same store and settings the CLI uses."""
 
     CSS_PATH = "app.tcss"

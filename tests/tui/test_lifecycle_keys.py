@@ -110,8 +110,9 @@ async def test_phone_intake_to_closed_by_keys(sqlite_store: Store, staff: Staff,
 async def test_typical_phone_intake_key_count(sqlite_store: Store, staff: Staff) -> None:
     """A known owner calls the hotline: at most 30 key presses besides the words (issue 3, item 4).
 
-    The owner is found by phone with Enter (their name and room fill in), category and urgency
-    are one digit each, and the contact is confirmed with one key on this live channel.
+    The owner is found by phone with Enter (their name and room fill in, Enter takes each),
+    category and urgency are one digit each, and the contact is confirmed with one key on this
+    live channel.
     """
     file_intake(sqlite_store, staff.desk, received_at=None)
     app = make_app(sqlite_store, "zh", operator="zhao")
@@ -123,6 +124,9 @@ async def test_typical_phone_intake_key_count(sqlite_store: Store, staff: Staff)
         await keys.field("13812345678")  # Enter: found; name and room are filled in
         assert app.screen.query_one("#f-owner_name").value == "张伟"  # type: ignore[attr-defined]
         assert app.screen.query_one("#f-room").value == "1502"  # type: ignore[attr-defined]
+        # The lookup never moves the focus (issue 8, item 1): Enter takes each filled field.
+        assert app.focused is not None and app.focused.id == "f-owner_name"
+        await keys.press("enter", "enter", "enter", "enter")
         assert app.focused is not None and app.focused.id == "f-object_kind"
         await keys.press("2")  # a facility
         await keys.field("电梯")

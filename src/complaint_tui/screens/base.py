@@ -18,12 +18,15 @@ place that turns a failed database call into words on the screen.
   else as a short line naming the error, never a traceback.
 * Binding descriptions in the class data are message keys; ``translate_bindings()`` turns them
   into the footer's words when the screen is built.
+* Typed keys reach a screen one at a time (``widgets.typeahead``): a form reads its fields only
+  after every key typed before its save key, and keys typed while a worker of a group named in
+  ``HOLD_KEYS_FOR`` runs (a save) wait for its result. A result never moves the focus.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from textual.dom import DOMNode
 from textual.message import Message
@@ -60,6 +63,16 @@ def translate_bindings(node: DOMNode, lang: str) -> None:
 
 class DeskMixin:
     """Shared by full screens and modal dialogs (see the module docstring)."""
+
+    # Worker groups whose result decides where the next typed key goes: keys typed while one
+    # runs wait for it (``widgets.typeahead``). A save: on success the form closes and the keys
+    # go on underneath; on failure they go to the field the form points at. Not a lookup the
+    # clerk types past.
+    HOLD_KEYS_FOR: ClassVar[frozenset[str]] = frozenset({"save"})
+
+    def has_unsaved_input(self) -> bool:
+        """Whether leaving now (clearing, signing out, quitting) would lose something typed."""
+        return False
 
     @property
     def desk(self) -> Desk:

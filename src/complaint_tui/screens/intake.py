@@ -160,6 +160,9 @@ class IntakeScreen(DeskScreen):
         Binding("ctrl+f", "add_evidence", "keys.intake.add_evidence", id="intake-evidence"),
         Binding("ctrl+n", "new_form", "keys.intake.clear", id="intake-clear"),
     ]
+    # Keys typed while the case is saved or an evidence file is read wait for it (the form is
+    # cleared or its evidence fields emptied then); the owner lookup is typed past.
+    HOLD_KEYS_FOR = frozenset({"save", "evidence"})
 
     def __init__(self) -> None:
         super().__init__(id="intake")
@@ -336,7 +339,6 @@ class IntakeScreen(DeskScreen):
             panel.update(self.tr("tui.intake.no_history"))
             return
         latest = rows[0]
-        filled = False
         if how == "phone":
             for name, value in (
                 ("owner_name", latest.owner_name),
@@ -344,13 +346,7 @@ class IntakeScreen(DeskScreen):
                 ("unit", latest.unit),
                 ("room", latest.room),
             ):
-                box = self.query_one(f"#f-{name}", Input)
-                if not box.value.strip():
-                    box.value = value
-                    filled = True
-            # The owner is known: go straight on to what the complaint is about.
-            if filled and self.focused is not None and self.focused.id in ("f-owner_name", "f-phone"):
-                self.query_one("#f-object_kind").focus()
+                self.offer(name, value)
         table = Table(box=None, padding=(0, 1), show_header=True, expand=True)
         for column in ("number", "received", "category", "status", "matter"):
             table.add_column(self.tr(f"tui.queue.col.{column}") if column != "matter" else self.tr("field.matter_what"))
@@ -375,6 +371,20 @@ class IntakeScreen(DeskScreen):
                 )
             )
         panel.update(Group(*parts))
+
+    def offer(self, name: str, value: str) -> None:
+        """Fill an empty field with what the owner's last case says, never moving the focus.
+
+        The result comes while the clerk may already be typing (issue 8, item 1): a field with
+        text keeps it, and the filled text is selected, so a word typed into the field the
+        clerk sees as empty replaces the offer instead of being added to it (an Input selects
+        its text on focus too, so the same holds for the fields the clerk moves into later).
+        """
+        box = self.query_one(f"#f-{name}", Input)
+        if box.value.strip() or not value:
+            return
+        box.value = value
+        box.select_all()
 
     # --- evidence (S1.4) -----------------------------------------------------------------------
 

@@ -1,0 +1,77 @@
+"""Typing for the desk TUI tests: a burst of keys as a fast typist sends them, and words put into
+a field through the widget when the keys are not what a test is about (issue 8, item 12).
+
+``Pilot.press`` waits for the app to go idle after every key, twice; a person on a live call
+does not. ``burst()`` posts every key to the App at once, the way a terminal delivers keys
+typed faster than the screen keeps up, and returns without waiting for any of them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from textual import events
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+# Keys a test names (anything else of more than one character is words to type).
+NAMED = {
+    "enter",
+    "tab",
+    "shift+tab",
+    "escape",
+    "backspace",
+    "delete",
+    "up",
+    "down",
+    "left",
+    "right",
+    "home",
+    "end",
+    "space",
+    "plus",
+}
+
+
+def _key_name(char: str) -> str:
+    """Textual's name of the key that types ``char`` (``a``, ``1``, ``space``, ``full_stop``)."""
+    if char == " ":
+        return "space"
+    if char.isalnum():
+        return char
+    return unicodedata.name(char).lower().replace("-", "_").replace(" ", "_")
+
+
+def key_events(*parts: str) -> list[events.Key]:
+    """``parts`` as Key events: a named key (``enter``, ``ctrl+s``, ``f3``) or words, one event a
+    character."""
+    out: list[events.Key] = []
+    for part in parts:
+        named = part in NAMED or part.startswith(("ctrl+", "shift+")) or (part[:1] == "f" and part[1:].isdigit())
+        if named and len(part) > 1:
+            out.append(events.Key(part, None))
+        else:
+            out.extend(events.Key(_key_name(c), c) for c in part)
+    return out
+
+
+def burst(app: App[None], *parts: str) -> int:
+    """Send ``parts`` to ``app`` all at once, as typed ahead of the screen; returns how many keys."""
+    keys = key_events(*parts)
+    for key in keys:
+        app.post_message(key)
+    return len(keys)
+
+
+def put(field: Input, text: str) -> None:
+    """Words into a field through the widget (for tests about something else than the keys)."""
+    field.value = text
+
+
+async def fill(pilot: Pilot[None], values: Iterable[tuple[str, str]]) -> None:
+    """Each ``(selector, text)`` into the Input the selector names on the current screen."""
+    for selector, text in values:
+        put(pilot.app.screen.query_one(selector, Input), text)
+    await pilot.pause()
