@@ -235,6 +235,7 @@ class Case(SQLModel, table=True):
         Index("ix_case_category_received", "category", "received_at", "id"),
         Index("ix_case_department_received", "department", "received_at", "id"),
         Index("ix_case_owner_due", "owner_id", "queue_due_at", "id"),
+        Index("ux_case_intake_key", "intake_key", unique=True),
         Index(
             "ix_case_reopened_due",
             "queue_due_at",
@@ -254,6 +255,8 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_type=String(24), unique=True, index=True)
     source_id: str | None = Field(default=None, sa_type=String(80), unique=True, nullable=True)
+    # Migration 0006: the intake form's idempotency key (unique index below); None for imports.
+    intake_key: str | None = Field(default=None, sa_type=String(36), nullable=True)
     version: int = 1
 
     # S1.1 / S1.2: how it came in

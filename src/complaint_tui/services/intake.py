@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaint_tui.db import Store
 from complaint_tui.errors import FieldProblem, InvalidInput, StepRefused
@@ -84,6 +84,9 @@ class IntakeForm:
     contact_confirmed: bool = False
     source_id: str | None = None
     evidence: list[EvidenceInput] = field(default_factory=list)
+    # One random key per form on the desk, the same for every save of that form: a save retried
+    # after a lost commit acknowledgement returns the case the first one made (migration 0006).
+    intake_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,10 +225,44 @@ def intake(store: Store, operator: Operator, form: IntakeForm, now: dt.datetime 
     require_role(operator, Action.INTAKE)
     now = now or utcnow()
     clean = check_intake(form, store.policy, now)
-    with store.write() as session:
-        operator = current_operator(session, operator)  # the role as the store knows it now
-        require_role(operator, Action.INTAKE)
-        return write_intake(session, store, operator, form, clean, now)
+    try:
+        with store.write() as session:
+            operator = current_operator(session, operator)  # the role as the store knows it now
+            require_role(operator, Action.INTAKE)
+            if form.intake_key:
+                earlier = receipt_for_key(session, form.intake_key, clean)
+                if earlier is not None:
+                    return earlier  # this form was saved before: its acknowledgement was lost
+            return write_intake(session, store, operator, form, clean, now)
+    except StepRefused:
+        # Two saves of one form at once (a retry while the first still commits): the unique
+        # key refused the second; the first one's case is the answer.
+        if form.intake_key:
+            with store.read() as session:
+                earlier = receipt_for_key(session, form.intake_key, clean)
+            if earlier is not None:
+                return earlier
+        raise
+
+
+def receipt_for_key(session: Session, key: str, clean: CleanIntake) -> IntakeReceipt | None:
+    """The receipt of the case an intake form with ``key`` already made (None: not saved yet)."""
+    case = session.exec(select(Case).where(Case.intake_key == key)).first()
+    if case is None or case.id is None:
+        return None
+    clocks = session.exec(
+        select(StepClock).where(StepClock.case_id == case.id, StepClock.cycle == 1).order_by(col(StepClock.id))
+    ).all()
+    first, resolution = clocks[0], clocks[1]
+    return IntakeReceipt(
+        case.id,
+        case.number,
+        case.version,
+        case.urgency,
+        case.urgency != clean.urgency,
+        first.due_at,
+        resolution.due_at,
+    )
 
 
 # --- the rows an intake writes ---------------------------------------------------------------
@@ -276,6 +313,7 @@ def plan_intake_row(
     case = _case_defaults() | {
         "number": "",
         "source_id": form.source_id or None,
+        "intake_key": form.intake_key or None,
         "channel": clean.channel,
         "received_at": clean.received_at,
         "received_by_id": operator_id,
