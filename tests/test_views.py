@@ -16,7 +16,7 @@ from complaint_tui.db import Store
 from complaint_tui.operators import Operator
 from complaint_tui.queries import QueueFilter, QueueSort, case_detail, queue_page
 from complaint_tui.queries.case_view import CaseDetail
-from complaint_tui.services import acknowledge, add_note, add_staff, intake, pause, sign_in
+from complaint_tui.services import acknowledge, add_note, add_staff, assign, intake, pause, sign_in
 from complaint_tui.views.case import CaseView
 from complaint_tui.views.queue import queue_cells
 from complaint_tui.views.times import due_text, duration, local
@@ -176,6 +176,30 @@ def test_history_says_what_changed_in_words(sqlite_store: Store, people: tuple[O
     zh = text_of(CaseView(sqlite_store.policy, "zh", NOW).pane("history", d))
     assert "received → investigating" in en and "已受理 → 调查核实" in zh
     assert "give the first response" in en and "已联系业主" in zh
+
+
+
+def test_history_names_people_and_labels_codes_never_ids_or_none(
+    sqlite_store: Store, people: tuple[Operator, Operator]
+) -> None:
+    """Issue 8 item 7: "handler: nobody → 李强", "Engineering", "phone call" — not
+    ``经办人: None → 2``, ``hotline`` or ``phone``; Chinese clauses are joined with "；"."""
+    boss, handler = people
+    receipt = intake(sqlite_store, boss, intake_form(category="complaint"), now=NOW)
+    at = NOW + dt.timedelta(minutes=10)
+    v = acknowledge(sqlite_store, boss, receipt.case_id, 1, "phone", "已联系业主", at).version
+    assign(sqlite_store, boss, receipt.case_id, v, handler.id, now=at)
+    d = detail(sqlite_store, boss, receipt.case_id, at)
+    en = text_of(CaseView(sqlite_store.policy, "en", NOW).pane("history", d), width=240)
+    zh = text_of(CaseView(sqlite_store.policy, "zh", NOW).pane("history", d), width=240)
+    assert "Handler: nobody → 李强" in en and "经办人：未指派 → 李强" in zh
+    assert "Department: Customer service → Engineering" in en and "部门：客服部 → 工程部" in zh
+    assert "Phone" in en and "电话" in zh
+    assert "24-hour hotline" in en and "24小时服务热线" in zh  # the intake's channel, by its name
+    for text in (en, zh):
+        assert "None" not in text and "; hotline" not in text and "; phone" not in text
+        assert f"→ {handler.id}" not in text
+    assert "；已联系业主" in zh
 
 
 # --- one queue row ------------------------------------------------------------------------------

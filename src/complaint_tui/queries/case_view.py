@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import select
@@ -203,6 +203,8 @@ class CaseDetail:
     visits: list[VisitView]
     history: list[AuditView]
     actions: dict[Action, Refusal | None]
+    # Every staff member's name by id, for the history's "handler: 王芳 → 李强" (ids in the trail).
+    staff_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def finding(self) -> FindingView | None:
@@ -362,21 +364,25 @@ def _facts(store: Store, c: dict[str, Any], notes: list[NoteView], decisions: li
     )
 
 
+def case_statements(case_id: int) -> list[tuple[str, tuple[int, ...]]]:
+    """The view's SELECTs for one case (``?`` placeholders) with their parameters."""
+    key = (case_id,)
+    return [
+        (_CASE_SQL, key),
+        (_STAFF_SQL, ()),
+        (_CLOCK_SQL, key),
+        (_AUDIT_SQL, key),
+        (_EVIDENCE_SQL, key),
+        (_ENTRIES_SQL, key * 5),
+        (_DECISIONS_SQL, key * 5),
+    ]
+
+
 def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.datetime | None = None) -> CaseDetail:
     """The whole case, with the actions the viewer may take now and why the others are refused."""
     now = now or dt.datetime.now(dt.UTC)
-    key = (case_id,)
     case_rows, staff, clock_rows, audit_rows, evidence_rows, entries, decisions = fetch_many(
-        store,
-        [
-            (_CASE_SQL, key),
-            (_STAFF_SQL, ()),
-            (_CLOCK_SQL, key),
-            (_AUDIT_SQL, key),
-            (_EVIDENCE_SQL, key),
-            (_ENTRIES_SQL, key * 5),
-            (_DECISIONS_SQL, key * 5),
-        ],
+        store, case_statements(case_id)
     )
     if not case_rows:
         raise NotFound("error.case_not_found", case=str(case_id))
@@ -487,4 +493,5 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
             AuditView(a[0], _utc(a[1]), who(a[2]) or "system", a[3], a[4], _json(a[5]), _json(a[6])) for a in audit_rows
         ],
         actions=actions,
+        staff_names=names,
     )

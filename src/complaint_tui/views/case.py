@@ -298,7 +298,8 @@ class CaseView:
         for column in ("at", "by", "what", "change"):
             table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "change" else None)
         for a in d.history:
-            table.add_row(self.when(a.at), a.who, self.action_words(a.action), self.change_words(a.before, a.after))
+            change = self.change_words(a.before, a.after, d.staff_names)
+            table.add_row(self.when(a.at), a.who, self.action_words(a.action), change)
         return table
 
     def action_words(self, action: str) -> str:
@@ -306,18 +307,42 @@ class CaseView:
         text = self.tr(key)
         return action if text == key else text
 
-    def change_words(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-        """The status move and the counters, in words; other details stay in the export."""
-        before, after = before or {}, after or {}
+    def value_words(self, name: str, value: Any, names: Mapping[int, str]) -> str:
+        """One recorded value as the desk says it: a name for a staff id, a label for a code,
+        "nobody" / "none" for nothing, never an id, a code or ``None``."""
+        if value is None or value == "":
+            return self.tr("tui.history.nobody" if name == "assignee_id" else "tui.history.none")
+        if name == "assignee_id":
+            return names.get(int(value), self.tr("tui.history.unknown_staff"))
+        if name == "channel" and str(value) not in self.policy.channels:
+            # How the owner was answered (phone, SMS…), not how the complaint came in.
+            key = f"contact_channel.{value}"
+            words = self.tr(key)
+            return str(value) if words == key else words
+        table = {"department": "departments", "urgency": "urgencies", "category": "categories", "channel": "channels"}
+        if name in table:
+            return self.policy.label(table[name], str(value), self.lang)
+        return str(value)
+
+    def change_words(
+        self, before: dict[str, Any] | None, after: dict[str, Any] | None, names: Mapping[int, str] | None = None
+    ) -> str:
+        """The status move, the changed fields and the words recorded, in plain words; other
+        details stay in the export."""
+        before, after, names = before or {}, after or {}, names or {}
+        colon = "：" if self.lang == "zh" else ": "
         parts = []
         if "status" in after:
             old = before.get("status")
             new = self.tr(f"status.{after['status']}")
             parts.append(f"{self.tr(f'status.{old}')} → {new}" if old else new)
-        for name in ("assignee_id", "department", "urgency", "reopen_count", "cycle"):
-            if name in after and name in before:
-                parts.append(f"{self.tr(f'tui.history.{name}')}: {before[name]} → {after[name]}")
-        for name in ("content", "reason", "into", "channel"):
+        for name in ("assignee_id", "department", "category", "urgency", "reopen_count", "cycle"):
+            if name in after and name in before and after[name] != before[name]:
+                old_words, new_words = (self.value_words(name, v, names) for v in (before[name], after[name]))
+                parts.append(f"{self.tr(f'tui.history.{name}')}{colon}{old_words} → {new_words}")
+        if isinstance(after.get("channel"), str) and after["channel"] and "channel" not in before:
+            parts.append(self.value_words("channel", after["channel"], names))
+        for name in ("content", "reason", "into"):
             if isinstance(after.get(name), str) and after[name]:
                 parts.append(str(after[name])[:60])
-        return "; ".join(parts)
+        return ("；" if self.lang == "zh" else "; ").join(parts)
