@@ -24,6 +24,7 @@ CORE = [
     "complaint_tui.validation",
     "complaint_tui.services",
     "complaint_tui.queries",
+    "complaint_tui.verbs",
     "complaint_tui.i18n",
 ]
 
@@ -146,7 +147,7 @@ def test_the_core_type_checks_strictly() -> None:
             "case_facts",
         )
     ]
-    core += [str(SRC / "services"), str(SRC / "queries")]
+    core += [str(SRC / "services"), str(SRC / "queries"), str(SRC / "verbs")]
     assert_strict_types(core)
 
 

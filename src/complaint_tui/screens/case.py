@@ -2,9 +2,11 @@
 
 Overview (S1.4 record, each step's due time and state, the actions allowed now; for a step not
 yet allowed, the guard's reason), Investigation (S2), Resolution (S3), Feedback and return visit
-(S4), History (the audit trail in plain words). Each verb has a key; ``check_action`` hides the
-verbs the role may never take and disables those the guards refuse now, and the verb's dialog
-(``screens.forms``) carries the case version loaded here.
+(S4), History (the audit trail in plain words). Each verb has the key the verb registry
+(``complaint_tui.verbs``) declares; ``check_action`` hides the verbs the role may never take and
+disables those the guards refuse now, and pressing such a key says at once why, in a notice with
+the guard's words (issue 8, item 3). The verb's dialog (``screens.forms``) carries the case
+version loaded here. Esc, and F2 over the queue, go back to the queue.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -21,44 +23,20 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from complaint_tui.desk import StoreChanged
+from complaint_tui.models import Status
 from complaint_tui.operators import Operator
 from complaint_tui.queries import case_detail
 from complaint_tui.queries.case_view import CaseDetail
 from complaint_tui.screens.base import DeskScreen
 from complaint_tui.screens.forms import ActionForm, CaseRef, FormContext
 from complaint_tui.services import CaseChange, StaffRow, list_staff
+from complaint_tui.verbs import VERBS, verb_on_key
 from complaint_tui.views.case import NOT_THIS_STAGE, TABS, CaseView
 from complaint_tui.widgets.status import StatusLine
-from complaint_tui.workflow import Action
+from complaint_tui.workflow import Action, CaseFacts, refusal
 
-# The key of each verb. Lower case for the everyday steps, capitals for the rare ones.
-VERB_KEYS: tuple[tuple[str, Action], ...] = (
-    ("a", Action.ACKNOWLEDGE),
-    ("s", Action.ASSIGN),
-    ("n", Action.ADD_NOTE),
-    ("e", Action.ADD_EVIDENCE),
-    ("f", Action.RECORD_FINDING),
-    ("p", Action.PLAN),
-    ("r", Action.REFER),
-    ("t", Action.ADD_TASK),
-    ("d", Action.FINISH_TASK),
-    ("u", Action.FOLLOW_UP),
-    ("o", Action.UPDATE_OWNER),
-    ("v", Action.RESOLVE),
-    ("b", Action.GIVE_FEEDBACK),
-    ("w", Action.LOG_RETURN_VISIT),
-    ("c", Action.CLOSE),
-    ("h", Action.CHASE),
-    ("plus", Action.APPEND),
-    ("z", Action.PAUSE),
-    ("y", Action.RESUME),
-    ("m", Action.MERGE),
-    ("X", Action.FORCE_CLOSE),
-    ("O", Action.REOPEN),
-    ("W", Action.WITHDRAW),
-    ("U", Action.UNMERGE),
-)
-KEY_OF = {action: key for key, action in VERB_KEYS}
+# The key of each verb, as the registry declares it (the overview's action list shows them).
+KEY_OF = {verb.action: verb.key for verb in VERBS}
 
 
 @dataclass
@@ -77,8 +55,10 @@ class CaseScreen(DeskScreen):
         Binding("E", "save_evidence", "keys.case.save_evidence", id="case-save-evidence"),
         *[Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)],
         *[
-            Binding(key, f"verb('{action.value}')", f"action.{action.value}", id=f"verb-{action.value}")
-            for key, action in VERB_KEYS
+            Binding(
+                verb.key, f"verb('{verb.action.value}')", f"action.{verb.action.value}", id=f"verb-{verb.action.value}"
+            )
+            for verb in VERBS
         ],
     ]
 
@@ -140,14 +120,47 @@ class CaseScreen(DeskScreen):
         # something recorded first is shown disabled, and the overview says what it waits for.
         return False if refused.key in NOT_THIS_STAGE else None
 
+    def refused(self, action: Action) -> str | None:
+        """Why the operator may not take ``action`` on this case now, in the guard's words."""
+        d, operator = self.detail, self.desk.operator
+        if d is None or operator is None:
+            return None
+        if action in d.actions:
+            found = d.actions[action]
+            return None if found is None else found.message(self.lang)
+        # Not among the role's actions at all: the workflow's own words for that (the role is
+        # checked before anything about the case).
+        role = refusal(action, CaseFacts(status=Status(d.status)), operator.actor)
+        return None if role is None else role.message(self.lang)
+
+    def tell_refused(self, action: Action, reason: str) -> None:
+        """A refused key says why at once, as a notice (the overview's reason may be out of view)."""
+        self.notify(reason, title=self.tr(f"action.{action.value}"), severity="warning", timeout=8, markup=False)
+        self.query_one(StatusLine).warn(reason)
+
+    def on_key(self, event: events.Key) -> None:
+        # A verb key whose binding is disabled or hidden never reaches action_verb: Textual skips
+        # it. Say why here, before the bindings are tried, and let an allowed key go on to them.
+        if event.key == "f2" and self.app.current_mode == "queue":
+            event.stop()  # the case lies over the queue: F2 goes back to it, like Esc
+            self.action_close_case()
+            return
+        verb = verb_on_key(event.key)
+        if verb is None or self.detail is None:
+            return
+        reason = self.refused(verb.action)
+        if reason is not None:
+            event.stop()
+            self.tell_refused(verb.action, reason)
+
     def action_verb(self, name: str) -> None:
         d, operator = self.detail, self.desk.operator
         if d is None or operator is None:
             return
         action = Action(name)
-        refused = d.actions.get(action)
-        if refused is not None:
-            self.show_error(refused.message(self.lang))
+        reason = self.refused(action)
+        if reason is not None:
+            self.tell_refused(action, reason)
             return
         ctx = FormContext(self.desk.policy, self.lang, self.desk.now(), operator, self.staff, d)
         form = ActionForm(action, CaseRef(d.id, d.number, d.version), ctx)

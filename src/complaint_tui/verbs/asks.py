@@ -1,0 +1,68 @@
+"""The ways the verbs' forms ask for a value: free text, a code from a list, a staff member, a
+tick, a date; with the choices and defaults that depend on the policy, the case and who asks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from complaint_tui.i18n import t
+from complaint_tui.models import ContactChannel, Role
+from complaint_tui.verbs.base import Ask, Choices, FormContext
+
+ChoicesOf = Callable[[FormContext], Choices]
+DefaultOf = Callable[[FormContext], str | bool | None]
+
+
+def enum_choices(prefix: str, values: list[str]) -> ChoicesOf:
+    """Codes labelled ``<prefix>.<code>`` in the catalogs."""
+    return lambda ctx: [(v, t(f"{prefix}.{v}", ctx.lang)) for v in values]
+
+
+def policy_choices(kind: str) -> ChoicesOf:
+    """The policy's list ``kind`` (departments, causes, authorities, channels), in its labels."""
+    return lambda ctx: [(code, item.label(ctx.lang)) for code, item in getattr(ctx.policy, kind).items()]
+
+
+def handlers(ctx: FormContext) -> Choices:
+    return [(str(s.id), s.name) for s in ctx.staff if s.active and s.role in (Role.HANDLER, Role.SUPERVISOR)]
+
+
+def open_tasks(ctx: FormContext) -> Choices:
+    tasks = ctx.detail.open_tasks if ctx.detail else []
+    return [
+        (str(task.id), f"{ctx.policy.label('departments', task.department, ctx.lang)}: {task.what[:30]}")
+        for task in tasks
+    ]
+
+
+def satisfaction_scores(ctx: FormContext) -> Choices:
+    return [(str(n), t(f"tui.satisfaction.{n}", ctx.lang)) for n in range(1, 6)]
+
+
+def hours_later(hours: int) -> DefaultOf:
+    """A due time ``hours`` from now, as typed in the centre's zone."""
+    return lambda ctx: (ctx.now + dt.timedelta(hours=hours)).astimezone(ctx.policy.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def case_department(ctx: FormContext) -> str | None:
+    return ctx.detail.department if ctx.detail else None
+
+
+def self_if_handling(ctx: FormContext) -> str | None:
+    return str(ctx.operator.id) if ctx.operator.role in (Role.HANDLER, Role.SUPERVISOR) else None
+
+
+def always(value: str | bool) -> DefaultOf:
+    return lambda ctx: value
+
+
+TEXT = Ask("text")
+CHANNEL = Ask(
+    "choice", enum_choices("contact_channel", [c.value for c in ContactChannel]), always(ContactChannel.PHONE.value)
+)
+DEPARTMENT = Ask("choice", policy_choices("departments"))
+CASE_DEPARTMENT = Ask("choice", policy_choices("departments"), default=case_department)
+OWNER_CHANNEL = Ask("choice", policy_choices("channels"))
+# The evidence file: a problem with the file found at the path is shown at the path.
+EVIDENCE_PATH = Ask("text", also=("evidence_file", "evidence_kind"))

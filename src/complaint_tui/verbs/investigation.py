@@ -1,0 +1,131 @@
+"""The verbs of the first response and the investigation (SPEC S2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+from complaint_tui.db import Store
+from complaint_tui.models import NoteKind, Party, Responsibility
+from complaint_tui.operators import Operator
+from complaint_tui.services import (
+    CaseChange,
+    EvidenceInput,
+    acknowledge,
+    add_evidence,
+    add_note,
+    assign,
+    record_finding,
+)
+from complaint_tui.verbs.asks import (
+    CASE_DEPARTMENT,
+    CHANNEL,
+    EVIDENCE_PATH,
+    TEXT,
+    always,
+    enum_choices,
+    handlers,
+    policy_choices,
+    self_if_handling,
+)
+from complaint_tui.verbs.base import Ask, CaseRef, Command
+from complaint_tui.workflow import Action
+
+
+def evidence_items(store: Store, path: str, source: str, taken_on: dt.date | None) -> list[EvidenceInput]:
+    """The file named in the form, read here (in the form's worker thread); none if no path."""
+    if not path.strip():
+        return []
+    return [EvidenceInput.from_path(path.strip(), source, taken_on, max_bytes=store.policy.evidence_max_bytes)]
+
+
+@dataclass(frozen=True)
+class Acknowledge(Command, action=Action.ACKNOWLEDGE, key="a"):
+    """The first response to the owner (S2.1)."""
+
+    contact_channel: Annotated[str, CHANNEL]
+    content: Annotated[str, TEXT]
+
+    def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        return acknowledge(store, operator, case.id, case.version, self.contact_channel, self.content, now)
+
+
+@dataclass(frozen=True)
+class Assign(Command, action=Action.ASSIGN, key="s"):
+    """Give the case to a handler and department (S2.5)."""
+
+    assignee: Annotated[int, Ask("pick", handlers)]
+    department: Annotated[str, CASE_DEPARTMENT]
+
+    def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        return assign(store, operator, case.id, case.version, self.assignee, self.department or None, now)
+
+
+@dataclass(frozen=True)
+class AddNote(Command, action=Action.ADD_NOTE, key="n"):
+    """An investigation record, with a file if there is one (S2.2, S2.3)."""
+
+    note_kind: Annotated[str, Ask("choice", enum_choices("note_kind", [k.value for k in NoteKind]))]
+    party: Annotated[str, Ask("choice", enum_choices("party", [p.value for p in Party]))]
+    person: Annotated[str, TEXT]
+    content: Annotated[str, TEXT]
+    evidence_path: Annotated[str, EVIDENCE_PATH]
+    evidence_source: Annotated[str, TEXT]
+    evidence_taken_on: Annotated[dt.date | None, Ask("date")]
+
+    def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        return add_note(
+            store,
+            operator,
+            case.id,
+            case.version,
+            self.note_kind,
+            self.content,
+            party=self.party or None,
+            person=self.person,
+            evidence=evidence_items(store, self.evidence_path, self.evidence_source, self.evidence_taken_on),
+            now=now,
+        )
+
+
+@dataclass(frozen=True)
+class AddEvidence(Command, action=Action.ADD_EVIDENCE, key="e"):
+    """A file for the case: a photo, a recording, a document (S2.3)."""
+
+    evidence_path: Annotated[str, EVIDENCE_PATH]
+    evidence_source: Annotated[str, TEXT]
+    evidence_taken_on: Annotated[dt.date | None, Ask("date")]
+
+    def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        items = evidence_items(store, self.evidence_path, self.evidence_source, self.evidence_taken_on)
+        return add_evidence(store, operator, case.id, case.version, items, now)
+
+
+@dataclass(frozen=True)
+class RecordFinding(Command, action=Action.RECORD_FINDING, key="f"):
+    """The written, signed investigation result (S2.4, S2.6)."""
+
+    responsibility: Annotated[str, Ask("choice", enum_choices("responsibility", [r.value for r in Responsibility]))]
+    cause_code: Annotated[str, Ask("choice", policy_choices("causes"))]
+    cause_text: Annotated[str, TEXT]
+    valid: Annotated[bool, Ask("bool", default=always(True))]
+    validity_reason: Annotated[str, TEXT]
+    signatories: Annotated[str, TEXT]
+    confirmed_by: Annotated[int, Ask("pick", handlers, default=self_if_handling)]
+
+    def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        return record_finding(
+            store,
+            operator,
+            case.id,
+            case.version,
+            responsibility=self.responsibility,
+            cause_code=self.cause_code,
+            cause_text=self.cause_text,
+            valid=self.valid,
+            validity_reason=self.validity_reason,
+            signatories=self.signatories,
+            confirmed_by_id=self.confirmed_by,
+            now=now,
+        )
