@@ -202,6 +202,26 @@ def test_history_names_people_and_labels_codes_never_ids_or_none(
     assert "；已联系业主" in zh
 
 
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_a_long_chinese_note_is_readable_in_full(
+    sqlite_store: Store, people: tuple[Operator, Operator], width: int
+) -> None:
+    """Issue 8 item 6: a note of one long Chinese sentence (no spaces to wrap at) wraps at any
+    character and ends with its own last words, not with "…"."""
+    boss, handler = people
+    words = "楼上业主称卫生间防水层去年已重做但仍有渗水痕迹需要进一步打开吊顶检查管道接口" * 4 + "完毕"
+    receipt = intake(sqlite_store, boss, intake_form(), now=NOW)
+    at = NOW + dt.timedelta(minutes=10)
+    v = acknowledge(sqlite_store, boss, receipt.case_id, 1, "phone", "已联系业主", at).version
+    add_note(sqlite_store, boss, receipt.case_id, v, "site_inspection", words, now=at)
+    d = detail(sqlite_store, boss, receipt.case_id, at)
+    text = text_of(CaseView(sqlite_store.policy, "zh", NOW).pane("investigation", d), width=width)
+    flat = "".join(text.split()).replace(boss.name, "")  # the author's column sits beside the first line
+    assert "…" not in text
+    assert flat.count("渗水痕迹需要进一步打开吊顶检查管道接口") == 4 and "管道接口完毕" in flat
+
+
 # --- one queue row ------------------------------------------------------------------------------
 
 

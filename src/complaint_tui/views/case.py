@@ -65,7 +65,9 @@ class CaseView:
     def grid(self) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="dim", no_wrap=True)
-        table.add_column(ratio=1)
+        # "fold": a long Chinese sentence has no spaces to wrap at; it wraps at any character
+        # instead of ending in "…" (issue 8 item 6: every text is readable in full).
+        table.add_column(ratio=1, overflow="fold")
         return table
 
     def when(self, moment: dt.datetime | None) -> str:
@@ -158,7 +160,7 @@ class CaseView:
         tr, p = self.tr, self.policy
         notes = Table(box=None, padding=(0, 1), expand=True)
         for column in ("at", "kind", "party", "person", "content", "by"):
-            notes.add_column(tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None)
+            notes.add_column(tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None, overflow="fold")
         for n in d.notes:
             notes.add_row(
                 self.when(n.at),
@@ -192,7 +194,7 @@ class CaseView:
         hint = Text(self.tr("tui.case.evidence_hint"), style="dim")
         table = Table(box=None, padding=(0, 1))
         for column in ("kind", "file", "source", "taken", "by"):
-            table.add_column(self.tr(f"tui.case.col.{column}"))
+            table.add_column(self.tr(f"tui.case.col.{column}"), overflow="fold")
         for e in d.evidence:
             table.add_row(
                 self.tr(f"evidence_kind.{e.kind}"),
@@ -208,7 +210,7 @@ class CaseView:
             return Text(self.tr("tui.case.none"))
         table = Table(box=None, padding=(0, 1), expand=True)
         for column in ("at", "kind", "content", "by"):
-            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None)
+            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None, overflow="fold")
         for e in items:
             kind = self.tr(f"{prefix}.{e.kind}")
             if e.channel:
@@ -244,7 +246,7 @@ class CaseView:
             out += [Text(""), self.heading("tui.case.referral"), g]
         tasks = Table(box=None, padding=(0, 1), expand=True)
         for column in ("department", "task", "due", "state"):
-            tasks.add_column(tr(f"tui.case.col.{column}"), ratio=3 if column == "task" else None)
+            tasks.add_column(tr(f"tui.case.col.{column}"), ratio=3 if column == "task" else None, overflow="fold")
         now = self.now
         for task in d.tasks:
             if task.done_at:
@@ -296,7 +298,7 @@ class CaseView:
     def render_history(self, d: CaseDetail) -> RenderableType:
         table = Table(box=None, padding=(0, 1), expand=True)
         for column in ("at", "by", "what", "change"):
-            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "change" else None)
+            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "change" else None, overflow="fold")
         for a in d.history:
             change = self.change_words(a.before, a.after, d.staff_names)
             table.add_row(self.when(a.at), a.who, self.action_words(a.action), change)
@@ -344,5 +346,5 @@ class CaseView:
             parts.append(self.value_words("channel", after["channel"], names))
         for name in ("content", "reason", "into"):
             if isinstance(after.get(name), str) and after[name]:
-                parts.append(str(after[name])[:60])
+                parts.append(str(after[name]))
         return ("；" if self.lang == "zh" else "; ").join(parts)
