@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, TableClause, column, func, insert, select, table, text
+from sqlalchemy import Connection, func, select, text
 from sqlmodel import SQLModel
 
 from complaint_tui.audit_chain import GENESIS
@@ -256,7 +256,7 @@ class Writer:
             self.day = dt.date.isoformat
         else:
             self.ts = _same
-            self.js = _same
+            self.js = _sqlite_json  # COPY takes JSON as its text; the column parses it
             self.day = _same
 
     def __enter__(self) -> Writer:
@@ -294,12 +294,15 @@ class Writer:
             self._conn.commit()
 
     def checkpoint(self) -> None:
-        """Commit what is written so far and go on in a new transaction."""
-        self._commit()
+        """SQLite: commit what is written so far and go on in a new transaction (a smaller WAL).
+
+        PostgreSQL: nothing; the whole demo is one transaction, so a demo that fails half way (a
+        full disk, Ctrl-C, a lost server) leaves the database an empty store, not half a demo:
+        unlike a SQLite file, the database cannot simply be deleted afterwards.
+        """
         if self._db is not None:
+            self._commit()
             self._db.execute("BEGIN IMMEDIATE")
-        elif self._conn is not None:
-            self._conn.begin()
 
     def insert(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -316,14 +319,16 @@ class Writer:
         else:
             assert self._conn is not None
             if name == "case_search":
-                target: TableClause = table("case_search", column("case_id"), column("doc"))
                 cols = ("case_id", "doc")
-            else:
-                target = SQLModel.metadata.tables[name]
             assert cols is not None
-            # Plain executemany (psycopg pipelines it). Measured slower: RETURNING, which makes
-            # SQLAlchemy batch rows into multi-row VALUES, and insert().values(rows).
-            self._conn.execute(insert(target), [dict(zip(cols, row, strict=True)) for row in rows])
+            # COPY, in the transaction the writer holds: about 30 times the rows per second of
+            # Core executemany, which psycopg sends one INSERT per row (3,000 rows/s measured).
+            # Table and column names are the writer's own constants, never input.
+            driver = self._conn.connection.driver_connection
+            assert driver is not None
+            with driver.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
 
     def max_ids(self) -> dict[str, int]:
         """The highest id in use per table, so the demo's ids follow on."""
