@@ -23,6 +23,8 @@ class FilterScreen(DeskModal[QueueFilter | None]):
     """Returns the chosen filter (ctrl+s), or None (escape)."""
 
     AUTO_FOCUS = "#filter-statuses"  # the first list, not the dialog's scrolling frame
+    # Three lists a row where a row has room for three (see app.tcss), else two.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]
 
     BINDINGS = [
         Binding("ctrl+s", "apply", "keys.form.apply", id="filter-apply"),
