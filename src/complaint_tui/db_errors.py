@@ -25,6 +25,8 @@ from complaint_tui.errors import StoreError
 # and a statement cancelled by statement_timeout (the server is alive but did not finish).
 _UNREACHABLE_STATES = frozenset({"57P01", "57P02", "57P03", "57014"})
 
+_CONNECTION_STATES = _UNREACHABLE_STATES | {"53300", "3D000", "28P01", "28000"}
+
 _TOO_MANY = ("too many clients", "remaining connection slots are reserved", "too many connections for")
 _AUTH = (
     "password authentication failed",
@@ -45,6 +47,8 @@ def connection_refusal(exc: BaseException, *, user: str | None, database: str | 
     if not module.startswith("psycopg"):
         return None
     state = str(getattr(orig, "sqlstate", "") or "")
+    if state and state not in _CONNECTION_STATES and not state.startswith("08"):
+        return None  # a statement's own error (a missing table, a constraint): not the connection
     text = str(orig).lower()
     if any(needle in text for needle in _TOO_MANY) or state in ("53300",):
         return StoreError("error.db_too_many_clients")
