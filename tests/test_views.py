@@ -13,6 +13,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from complaint_tui.db import Store
+from complaint_tui.i18n import t
 from complaint_tui.operators import Operator
 from complaint_tui.queries import QueueFilter, QueueSort, case_detail, queue_page
 from complaint_tui.queries.case_view import CaseDetail
@@ -220,6 +221,23 @@ def test_a_long_chinese_note_is_readable_in_full(
     flat = "".join(text.split()).replace(boss.name, "")  # the author's column sits beside the first line
     assert "…" not in text
     assert flat.count("渗水痕迹需要进一步打开吊顶检查管道接口") == 4 and "管道接口完毕" in flat
+
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_each_verb_stays_beside_its_key(sqlite_store: Store, people: tuple[Operator, Operator], width: int) -> None:
+    """Issue 8 item 6: the list of verbs wraps between verbs, never between a key and its words."""
+    boss, _ = people
+    receipt = intake(sqlite_store, boss, intake_form(), now=NOW)
+    d = detail(sqlite_store, boss, receipt.case_id, NOW)
+    keys = {Action.MERGE: "m", Action.WITHDRAW: "d", Action.ACKNOWLEDGE: "a", Action.FORCE_CLOSE: "X"}
+    view = CaseView(sqlite_store.policy, "zh", NOW, keys)
+    lines = text_of(view.render_actions(d.actions), width=width).splitlines()
+    for action, key in keys.items():
+        words = t(f"action.{action.value}", "zh")
+        line = next((ln for ln in lines if words in ln), None)
+        assert line is not None, (words, lines)  # the words are whole, on one line…
+        assert f" {key}  {words}" in line  # …right after their key
 
 
 # --- one queue row ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -140,12 +141,17 @@ class CaseView:
         )
 
     def render_actions(self, actions: dict[Action, Refusal | None]) -> RenderableType:
-        allowed = Text()
+        # One unit per verb, its key and its words never split: the list wraps between verbs
+        # (a single Text wrapped at the space after "m", away from "合并到其他案件").
+        units: list[Text] = []
         for action, refused in actions.items():
             if refused is None and action in self.keys:
                 key = SHOWN_KEY.get(self.keys[action], self.keys[action])
-                allowed.append(f" {key} ", style="bold reverse")
-                allowed.append(f" {self.tr(f'action.{action.value}')}   ")
+                unit = Text(no_wrap=True, overflow="fold")
+                unit.append(f" {key} ", style="bold reverse")
+                unit.append(f" {self.tr(f'action.{action.value}')}")
+                units.append(unit)
+        allowed: RenderableType | None = Columns(units, padding=(0, 3)) if units else None
         waiting = self.grid()
         # The refusals worth reading: a step of the case's own flow that waits for something.
         for action, refused in actions.items():
@@ -210,7 +216,9 @@ class CaseView:
             return Text(self.tr("tui.case.none"))
         table = Table(box=None, padding=(0, 1), expand=True)
         for column in ("at", "kind", "content", "by"):
-            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None, overflow="fold")
+            table.add_column(
+                self.tr(f"tui.case.col.{column}"), ratio=3 if column == "content" else None, overflow="fold"
+            )
         for e in items:
             kind = self.tr(f"{prefix}.{e.kind}")
             if e.channel:
@@ -298,7 +306,9 @@ class CaseView:
     def render_history(self, d: CaseDetail) -> RenderableType:
         table = Table(box=None, padding=(0, 1), expand=True)
         for column in ("at", "by", "what", "change"):
-            table.add_column(self.tr(f"tui.case.col.{column}"), ratio=3 if column == "change" else None, overflow="fold")
+            table.add_column(
+                self.tr(f"tui.case.col.{column}"), ratio=3 if column == "change" else None, overflow="fold"
+            )
         for a in d.history:
             change = self.change_words(a.before, a.after, d.staff_names)
             table.add_row(self.when(a.at), a.who, self.action_words(a.action), change)
