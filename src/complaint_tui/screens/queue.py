@@ -325,7 +325,7 @@ class QueueScreen(DeskScreen):
         active = ["categories", "urgencies", "departments", "statuses", "buildings", "channels"]
         chosen = [self.tr(f"tui.filter.{name}") for name in active if getattr(self.extra, name)]
         if chosen:
-            parts.append(self.tr("tui.queue.filtered", what=", ".join(chosen)))
+            parts.append(self.tr("tui.queue.filtered", what=("、" if self.lang == "zh" else ", ").join(chosen)))
         self.query_one("#queue-info", Static).update(" · ".join(parts))
 
     # --- actions -------------------------------------------------------------------------
