@@ -250,6 +250,22 @@ class Case(SQLModel, table=True):
             sqlite_where=text("reopen_count > 0"),
             postgresql_where=text("reopen_count > 0"),
         ),
+        Index(
+            "ix_case_open_reopened_due",
+            "is_open",
+            "queue_due_at",
+            "id",
+            sqlite_where=text("reopen_count > 0"),
+            postgresql_where=text("reopen_count > 0"),
+        ),
+        Index(
+            "ix_case_open_reopened_received",
+            "is_open",
+            "received_at",
+            "id",
+            sqlite_where=text("reopen_count > 0"),
+            postgresql_where=text("reopen_count > 0"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

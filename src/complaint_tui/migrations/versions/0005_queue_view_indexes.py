@@ -37,6 +37,8 @@ INDEXES: dict[str, list[str]] = {
 PARTIAL: dict[str, list[str]] = {
     "ix_case_reopened_due": ["queue_due_at", "id"],
     "ix_case_reopened_received": ["received_at", "id"],
+    "ix_case_open_reopened_due": ["is_open", "queue_due_at", "id"],
+    "ix_case_open_reopened_received": ["is_open", "received_at", "id"],
 }
 REOPENED = "reopen_count > 0"
 

@@ -1,0 +1,303 @@
+"""The read benchmarks of issue 11 in one run: each figure beside its raw-SQL baseline.
+
+Usage::
+
+    python -m benchmarks --cases 100000 [--cases 1000000] [--pg] [--repeat 15] [--cache DIR]
+    python -m benchmarks --db FILE            # a store that is already there
+
+For each size it builds a demo store with ``complaint-tui demo`` (or reuses the one it built
+before: cached by size and schema revision under ``--cache``), and with ``--pg`` loads the same
+demo into a PostgreSQL server it starts for the run. Then it times every queue view (each
+section in each sort, each single filter, a search within each section, phone and case-number
+search, a deep keyset page), the case view and the statistics. Each figure is the median of
+``--repeat`` runs, measured interleaved with its baseline: the driver alone running the same
+SQL that returns the same rows (for the statistics, the bare GROUP BYs). The ratio is ours over
+raw; with several sizes, the last column is how much the figure grew from the first size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from complaint_tui import queries as q
+from complaint_tui.db import HEAD_REVISION, Store, open_store
+from complaint_tui.models import Staff
+from complaint_tui.operators import Operator
+from complaint_tui.paths import db_url
+from complaint_tui.queries.case_view import case_statements
+from complaint_tui.queries.driver import placeholders
+from complaint_tui.queries.queue import FEW_HITS, page_statement, search_hits
+from complaint_tui.queries.sections import SECTIONS
+
+SCRIPT = Path(sys.executable).with_name("complaint-tui")
+SEARCH_WORD = "漏水"  # a common word: about one case in ten mentions a leak
+PAGE = 100
+
+
+@dataclass
+class Row:
+    name: str
+    ours: Callable[[], object]
+    raw: Callable[[], object]
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "complaint-tui-bench"
+
+
+def build_sqlite(cases: int, cache: Path) -> Path:
+    """The demo store of ``cases`` cases at this schema revision, built once and then reused."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"demo-{cases}-r{HEAD_REVISION}.sqlite3"
+    if not path.exists():
+        partial = path.with_suffix(".building")
+        for leftover in cache.glob(partial.name + "*"):
+            leftover.unlink()
+        started = time.perf_counter()
+        subprocess.run([str(SCRIPT), "demo", "--db", str(partial), "--cases", str(cases)], check=True)
+        for suffix in ("-wal", "-shm"):
+            Path(str(partial) + suffix).unlink(missing_ok=True)
+        partial.rename(path)
+        print(f"built {path.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+@contextmanager
+def pg_store(cases: int) -> Iterator[str]:
+    """A PostgreSQL server started for the run, holding a demo of ``cases`` cases; its URL."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from sqlalchemy import create_engine, text
+    from tests.pg_server import PgServer
+
+    server = PgServer.start(port=5899)
+    try:
+        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE bench"))
+        admin.dispose()
+        url = server.url("bench")
+        started = time.perf_counter()
+        subprocess.run([str(SCRIPT), "demo", "--db", url, "--cases", str(cases)], check=True)
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
+        print(f"loaded {cases} cases into PostgreSQL in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        yield url
+    finally:
+        server.stop()
+
+
+class RawDriver:
+    """The baseline: one driver connection of its own running SQL text, nothing else."""
+
+    def __init__(self, store: Store, url: str) -> None:
+        self.dialect = store.dialect
+        if self.dialect == "sqlite":
+            path = store.engine.url.database
+            assert path
+            self.conn: Any = sqlite3.connect(path, isolation_level=None)
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(store.engine.url.render_as_string(hide_password=False).replace("+psycopg", ""))
+            self.conn.autocommit = True
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.conn.execute(placeholders(self.dialect, sql), tuple(params)).fetchall())
+
+
+# The thread's CPU time by default: on a shared machine a wall clock also counts the time other
+# processes held the core (whole 5 ms scheduler slices on a loaded 2-core box), which hides the
+# difference being measured. ``--clock wall`` for elapsed time on a quiet machine.
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.thread_time, "wall": time.perf_counter}
+
+
+def median_pair(
+    ours: Callable[[], object], raw: Callable[[], object], repeat: int, clock: Callable[[], float] = time.thread_time
+) -> tuple[float, float]:
+    """Median milliseconds of ``ours`` and ``raw``, run alternately so both see the same noise."""
+    ours()
+    raw()  # warm the caches of both
+    a, b = [], []
+    for _ in range(repeat):
+        start = clock()
+        ours()
+        a.append(clock() - start)
+        start = clock()
+        raw()
+        b.append(clock() - start)
+    return statistics.median(a) * 1000, statistics.median(b) * 1000
+
+
+RAW_STATISTICS = [
+    *(f"SELECT {col}, count(*) FROM complaint_case GROUP BY {col}" for col in ("status", "category", "department")),
+    *(f"SELECT {col}, count(*) FROM complaint_case GROUP BY {col}" for col in ("channel", "urgency")),
+    "SELECT r.building, count(*) FROM complaint_case c JOIN room r ON r.id = c.room_id GROUP BY 1",
+    "SELECT c.department, s.step, count(s.done_at), sum(CASE WHEN s.done_at <= s.due_at THEN 1 ELSE 0 END) "
+    "FROM step_clock s JOIN complaint_case c ON c.id = s.case_id GROUP BY 1, 2",
+    "SELECT satisfaction, count(*) FROM return_visit GROUP BY 1",
+]
+
+
+def rows_for(store: Store, url: str, raw: RawDriver) -> list[Row]:
+    """Every figure of the table: the queue views, searches, the case view, statistics."""
+    with store.read() as session:
+        staff = session.exec(select(Staff).order_by(Staff.id)).all()  # type: ignore[arg-type]
+    supervisor = next(Operator.of(s) for s in staff if s.role == "supervisor")
+    # The handler with the most open cases, so "mine" is a real queue.
+    counts = raw.rows(
+        "SELECT assignee_id, count(*) FROM complaint_case WHERE is_open = ? AND assignee_id IS NOT NULL "
+        "GROUP BY assignee_id ORDER BY 2 DESC",
+        (True,),
+    )
+    handler = next(Operator.of(s) for s in staff if s.id == counts[0][0])
+    now = dt.datetime.now(dt.UTC)
+    n = raw.rows("SELECT count(*) FROM complaint_case")[0][0]
+    out: list[Row] = []
+
+    def page(
+        name: str, viewer: Operator, filt: q.QueueFilter, sort: q.QueueSort, after: q.Cursor | None = None
+    ) -> None:
+        few = search_hits(store, filt.search) < FEW_HITS
+        sql, params = page_statement(store, viewer, filt, sort, after, PAGE, now, few)
+        out.append(
+            Row(
+                name,
+                lambda: q.queue_page(store, viewer, filt, sort, after, PAGE, now),
+                lambda: raw.rows(sql, params),
+            )
+        )
+
+    for section in SECTIONS:
+        viewer = handler if section.code == "mine" else supervisor
+        for sort in q.QueueSort:
+            page(f"{section.code} / {sort.value}", viewer, section.filter, sort)
+    for section in SECTIONS:
+        viewer = handler if section.code == "mine" else supervisor
+        page(f"search {SEARCH_WORD} in {section.code}", viewer, section.filter.with_(search=SEARCH_WORD), section.sort)
+    page(f"search {SEARCH_WORD} in all / newest", supervisor, q.QueueFilter(search=SEARCH_WORD), q.QueueSort.NEWEST)
+    some = raw.rows(
+        "SELECT c.number, o.phone, r.building, c.category, c.department FROM complaint_case c "
+        "JOIN owner o ON o.id = c.owner_id JOIN room r ON r.id = c.room_id "
+        "WHERE c.department IS NOT NULL ORDER BY c.id LIMIT 1 OFFSET ?",
+        (n // 2,),
+    )[0]
+    number, phone, building, category, department = some
+    page("search a case number", supervisor, q.QueueFilter(search=number), q.QueueSort.URGENT)
+    page("search a phone", supervisor, q.QueueFilter(search=phone), q.QueueSort.URGENT)
+    singles: dict[str, dict[str, Any]] = {
+        "status": {"statuses": ("investigating",)},
+        "category": {"categories": (category,)},
+        "urgency": {"urgencies": ("high",)},
+        "department": {"departments": (department,)},
+        "channel": {"channels": ("hotline",)},
+        "building": {"buildings": (building,)},
+        "assignee": {"assignee_id": handler.id},
+        "unassigned": {"unassigned": True},
+        "reopened": {"reopened": True},
+        "received last 30 days": {"received_from": now - dt.timedelta(days=30)},
+    }
+    for label, fields in singles.items():
+        for sort in q.QueueSort:
+            page(f"filter {label} / {sort.value}", supervisor, q.QueueFilter(**fields), sort)
+    page(
+        "open + building + category",
+        supervisor,
+        q.QueueFilter(open_only=True, buildings=(building,), categories=(category,)),
+        q.QueueSort.URGENT,
+    )
+    # A page two thirds down the whole queue, as after paging for a while.
+    key, cid = raw.rows(
+        "SELECT queue_due_at, id FROM complaint_case ORDER BY queue_due_at, id LIMIT 1 OFFSET ?", (n * 2 // 3,)
+    )[0]
+    deep = q.Cursor(key if isinstance(key, dt.datetime) else dt.datetime.fromisoformat(key).replace(tzinfo=dt.UTC), cid)
+    page("all / urgent, deep keyset page", supervisor, q.QueueFilter(), q.QueueSort.URGENT, deep)
+    case_id = raw.rows("SELECT id FROM complaint_case ORDER BY id LIMIT 1 OFFSET ?", (n // 2,))[0][0]
+    statements = case_statements(case_id)
+    out.append(
+        Row(
+            "case view",
+            lambda: q.case_detail(store, supervisor, case_id),
+            lambda: [raw.rows(sql, params) for sql, params in statements],
+        )
+    )
+    out.append(
+        Row("statistics (all cases)", lambda: q.statistics(store), lambda: [raw.rows(s) for s in RAW_STATISTICS])
+    )
+    return out
+
+
+def measure(url: str, repeat: int, clock: Callable[[], float]) -> tuple[int, dict[str, tuple[float, float]]]:
+    store = open_store(url, migrate=False)
+    raw = RawDriver(store, url)
+    n = raw.rows("SELECT count(*) FROM complaint_case")[0][0]
+    figures = {}
+    for row in rows_for(store, url, raw):
+        figures[row.name] = median_pair(row.ours, row.raw, repeat, clock)
+    store.engine.dispose()
+    return n, figures
+
+
+def print_table(title: str, results: list[tuple[int, dict[str, tuple[float, float]]]]) -> None:
+    print(f"\n{title}; medians of interleaved runs, milliseconds")
+    head = f"{'read':44}"
+    for n, _ in results:
+        head += f" {f'{n:,} ours':>14} {'raw':>9} {'ratio':>6}"
+    if len(results) > 1:
+        head += f" {'grew':>6}"
+    print(head)
+    for name in results[0][1]:
+        line = f"{name:44}"
+        for _, figures in results:
+            ours, raw = figures[name]
+            line += f" {ours:14.2f} {raw:9.2f} {ours / raw if raw else float('inf'):6.1f}"
+        if len(results) > 1:
+            first, last = results[0][1][name][0], results[-1][1][name][0]
+            line += f" {last / first if first else float('inf'):6.1f}"
+        print(line)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, action="append", help="store size (repeat for several)")
+    parser.add_argument("--db", type=Path, help="measure this SQLite store instead of building demos")
+    parser.add_argument("--pg", action="store_true", help="also on a PostgreSQL server started for the run")
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--cache", type=Path, default=None, help="where built demo stores are kept")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="thread CPU time or wall time")
+    args = parser.parse_args(argv)
+    sizes = args.cases or [100_000]
+    cache = args.cache or default_cache()
+    sqlite_version = f"{sqlite3.sqlite_version}, {args.clock} time"
+    clock = CLOCKS[args.clock]
+    if args.db is not None:
+        print_table(f"SQLite {sqlite_version}, {args.db.name}", [measure(db_url(str(args.db)), args.repeat, clock)])
+        return
+    results = [measure(db_url(str(build_sqlite(n, cache))), args.repeat, clock) for n in sizes]
+    print_table(f"SQLite {sqlite_version}", results)
+    if args.pg:
+        pg_results = []
+        for n in sizes:
+            with pg_store(n) as url:
+                pg_results.append(measure(url, args.repeat, clock))
+        print_table("PostgreSQL", pg_results)
+
+
+if __name__ == "__main__":
+    main()
