@@ -46,3 +46,6 @@ async def test_the_private_attributes_are_where_complaint_tui_expects_them() -> 
         assert [b.description for b in tp.binding_table(app)["x"]] == ["tui.key.probe"]
 
         assert any("探针 probe" in line for line in tp.screen_lines(app.screen))
+
+        assert hasattr(app, tp.APP_SCREEN_STACKS), _missing(app, tp.APP_SCREEN_STACKS)
+        assert tp.all_screens(app) == [app.screen]

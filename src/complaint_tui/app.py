@@ -57,7 +57,7 @@ from complaint_tui.screens.base import DeskMixin, translate_bindings
 from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import Operator, needs_pin, sign_in
 from complaint_tui.settings import Settings
-from complaint_tui.textual_private import restore_app_bindings
+from complaint_tui.textual_private import all_screens, restore_app_bindings
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.widgets.typeahead import KeyOrderApp
 from complaint_tui.workflow import ROLE_ACTIONS, Action
@@ -113,7 +113,7 @@ class BlankScreen(Screen[None]):
     the desk screens are rebuilt in another language."""
 
 
-class DeskApp(KeyOrderApp[None]):
+class DeskApp(KeyOrderApp):
     """The complaint desk. Build it with the same store and settings the CLI uses."""
 
     CSS_PATH = "app.tcss"
@@ -361,7 +361,28 @@ class DeskApp(KeyOrderApp[None]):
         if self.feed is not None:
             self.feed.close()
 
-    async def action_sign_out(self) -> None:
+    def action_sign_out(self) -> None:
+        self.leave("tui.leave.sign_out", self.sign_out)
+
+    async def action_quit(self) -> None:
+        self.leave("tui.leave.quit", self.exit)
+
+    def leave(self, question_key: str, then: Callable[[], Any]) -> None:
+        """Sign out or quit; asks first when a desk screen holds unsaved input (issue 8, item 2)."""
+        from complaint_tui.screens.confirm import ConfirmLeaveScreen
+
+        unsaved = [s for s in all_screens(self) if isinstance(s, DeskMixin) and s.has_unsaved_input()]
+        if not unsaved or isinstance(self.screen, ConfirmLeaveScreen):
+            self.call_later(then)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_later(then)
+
+        self.push_screen(ConfirmLeaveScreen(question_key), answered)
+
+    async def sign_out(self) -> None:
         self.operator = None
         self.preselect_login = None
         self.sub_title = ""

@@ -1,8 +1,9 @@
 """The only place that touches Textual's private attributes, each behind a named function.
 
 Textual has no public way (in 8.2) to translate a node's binding descriptions after it is built,
-to restore an App's bindings before translating them again, or to read the rendered screen as
-text for tests. Each use is wrapped here; ``tests/test_textual_private.py`` fails with a message
+to restore an App's bindings before translating them again, to read the rendered screen as
+text for tests, or to list the screens of the modes not shown (unsaved input before signing
+out). Each use is wrapped here; ``tests/test_textual_private.py`` fails with a message
 naming the attribute when a Textual upgrade moves one, so the fix is made here and nowhere else.
 """
 
@@ -21,6 +22,7 @@ NODE_BINDINGS = "_bindings"  # DOMNode: its BindingsMap (Textual copies the clas
 BINDINGS_TABLE = "key_to_bindings"  # BindingsMap: key -> list[Binding]
 APP_MERGED_BINDINGS = "_merged_bindings"  # App: the bindings as built from the class, untranslated
 SCREEN_COMPOSITOR = "_compositor"  # Screen: what was last laid out and painted
+APP_SCREEN_STACKS = "_screen_stacks"  # App: mode -> that mode's screen stack
 
 
 def binding_table(node: DOMNode) -> dict[str, list[Binding]]:
@@ -40,3 +42,10 @@ def screen_lines(screen: Screen[Any]) -> list[str]:
     """What the terminal shows of ``screen`` now, one plain-text line per row (for tests)."""
     compositor = getattr(screen, SCREEN_COMPOSITOR)
     return [strip.text.rstrip() for strip in compositor.render_strips()]
+
+
+def all_screens(app: App[Any]) -> list[Screen[Any]]:
+    """Every screen of every mode the App has built (``screen_stack`` holds the current mode's
+    only): an unsaved intake in the intake mode counts while the clerk is in the queue."""
+    stacks: dict[str, list[Screen[Any]]] = getattr(app, APP_SCREEN_STACKS)
+    return [screen for stack in stacks.values() for screen in stack]

@@ -11,6 +11,7 @@ number and due times to read out (S6.1), then the form is cleared for the next c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ from complaint_tui.screens.base import DeskModal, DeskScreen
 from complaint_tui.screens.forms import ActionForm, CaseRef, FormContext
 from complaint_tui.services import CaseChange, EvidenceInput, IntakeForm, IntakeReceipt, check_intake, intake
 from complaint_tui.validation import (
+    SHORT_MAX,
+    TEXT_MAX,
     RuleBroken,
     address_part,
     local_date,
@@ -47,6 +50,7 @@ from complaint_tui.validation import (
 )
 from complaint_tui.views.times import DAY_TIME, local
 from complaint_tui.widgets.choice import ChoiceBar
+from complaint_tui.widgets.evidence_list import EvidenceList
 from complaint_tui.widgets.fields import FieldBlock, RuleValidator
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.workflow import Action
@@ -67,6 +71,7 @@ TEXTS = (
     "demand",
     "received_at",
 )
+EVIDENCE_FIELDS = ("evidence_path", "evidence_source", "evidence_taken_on", "evidence_note")
 
 
 @dataclass
@@ -159,6 +164,7 @@ class IntakeScreen(DeskScreen):
         Binding("ctrl+o", "append", "keys.intake.append", id="intake-append"),
         Binding("ctrl+f", "add_evidence", "keys.intake.add_evidence", id="intake-evidence"),
         Binding("ctrl+n", "new_form", "keys.intake.clear", id="intake-clear"),
+        Binding("escape", "stop_editing", "keys.form.cancel", id="intake-stop-editing"),
     ]
     # Keys typed while the case is saved or an evidence file is read wait for it (the form is
     # cleared or its evidence fields emptied then); the owner lookup is typed past.
@@ -167,6 +173,8 @@ class IntakeScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__(id="intake")
         self.evidence: list[EvidenceInput] = []
+        # The index of the evidence item loaded into the fields for editing, if any.
+        self.editing: int | None = None
         self.duplicates: list[HistoryRow] = []
         self.received_default = ""
 
@@ -220,7 +228,9 @@ class IntakeScreen(DeskScreen):
                     for name, hint in (("path", "~/photos/leak.jpg"), ("source", ""), ("taken_on", "YYYY-MM-DD")):
                         box = Input(id=f"f-evidence_{name}", placeholder=hint, classes="evidence-field")
                         yield self.block(f"evidence_{name}", box)
-                yield Static(self.tr("tui.intake.no_evidence"), id="evidence-list")
+                yield self.block("evidence_note", Input(id="f-evidence_note", classes="evidence-field"))
+                yield Static(self.tr("tui.intake.no_evidence"), id="evidence-none")
+                yield EvidenceList(id="evidence-list")
                 yield Button(self.tr("tui.intake.save_button"), id="save", variant="primary")
             with VerticalScroll(id="intake-side"):
                 yield Static(self.tr("tui.intake.lookup_hint"), id="lookup")
@@ -232,8 +242,9 @@ class IntakeScreen(DeskScreen):
 
     def reset(self) -> None:
         """An empty form for the next call (only after a save or on ctrl+n: never after a failure)."""
-        for name in TEXTS + ("evidence_path", "evidence_source", "evidence_taken_on"):
+        for name in TEXTS + EVIDENCE_FIELDS:
             self.query_one(f"#f-{name}", Input).value = ""
+        self.stop_editing()
         for name in CHOICES:
             self.query_one(f"#f-{name}", ChoiceBar).value = "normal" if name == "urgency" else None
         self.received_default = self.desk.now().astimezone(self.desk.policy.zone).strftime(DAY_TIME)
@@ -286,14 +297,16 @@ class IntakeScreen(DeskScreen):
     def look_up_phone(self) -> None:
         self.lookup_phone()
 
-    @on(Input.Submitted, ".evidence-field")
+    @on(Input.Submitted, "#f-evidence_note")
     def add_typed_evidence(self) -> None:
+        # Enter in the last evidence field adds the item; in the others it goes on to the next,
+        # so an item is never added before its source is typed (issue 8, item 2).
         self.action_add_evidence()
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
         event.stop()
-        if not event.input.has_class("evidence-field"):
+        if event.input.id != "f-evidence_note":
             self.focus_next()
 
     def show_field_error(self, name: str, text: str | None) -> None:
@@ -386,45 +399,124 @@ class IntakeScreen(DeskScreen):
         box.value = value
         box.select_all()
 
-    # --- evidence (S1.4) -----------------------------------------------------------------------
+    # --- evidence (S1.4; issue 8, item 2) ------------------------------------------------------
 
     def action_add_evidence(self) -> None:
-        path, source = self.value("evidence_path"), self.value("evidence_source")
-        if not path.strip():
-            self.show_field_error("evidence_path", FieldProblem("evidence_path", "required").message(self.lang))
-            return
+        """Add the file in the evidence fields, or keep the changes to the item being edited."""
+        for name in EVIDENCE_FIELDS:
+            self.show_field_error(name, None)
+        path, source, note = self.value("evidence_path"), self.value("evidence_source"), self.value("evidence_note")
+        problems: list[FieldProblem] = []
+        if self.editing is None and not path.strip():
+            problems.append(FieldProblem("evidence_path", "required"))
+        for name, rule, text, longest in (
+            ("evidence_source", required_text, source, SHORT_MAX),
+            ("evidence_note", optional_text, note, TEXT_MAX),
+        ):
+            try:
+                rule(text, longest)
+            except RuleBroken as broken:
+                problems.append(FieldProblem(name, broken.rule, broken.params))
+        taken: dt.date | None = None
         try:
             taken = local_date(self.value("evidence_taken_on"))
         except RuleBroken as broken:
-            self.show_field_error(
-                "evidence_taken_on", FieldProblem("evidence_taken_on", broken.rule).message(self.lang)
-            )
+            problems.append(FieldProblem("evidence_taken_on", broken.rule, broken.params))
+        if problems:
+            for problem in problems:
+                self.show_field_error(problem.field, problem.message(self.lang))
+            self.query_one(f"#f-{problems[0].field}").focus()
             return
-        self.read_evidence(path, source, taken)
+        if self.editing is not None:
+            index = self.editing
+            self.evidence[index] = dataclasses.replace(self.evidence[index], source=source, taken_on=taken, note=note)
+            self.stop_editing()
+            self.show_evidence(highlight=index)
+            self.say(self.tr("tui.intake.evidence_kept", item=index + 1))
+            self.query_one(EvidenceList).point_at(index)
+            return
+        self.read_evidence(path, source, taken, note)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="evidence")
-    def read_evidence(self, path: str, source: str, taken: dt.date | None) -> None:
-        self.deliver(EvidenceRead(EvidenceInput.from_path(path, source, taken)))
+    def read_evidence(self, path: str, source: str, taken: dt.date | None, note: str) -> None:
+        self.deliver(EvidenceRead(EvidenceInput.from_path(path, source, taken, note)))
 
     @on(EvidenceRead)
     def keep_evidence(self, message: EvidenceRead) -> None:
         self.evidence.append(message.item)
-        for name in ("evidence_path", "evidence_source", "evidence_taken_on"):
+        self.clear_evidence_fields()
+        self.show_evidence(highlight=len(self.evidence) - 1)
+
+    def clear_evidence_fields(self) -> None:
+        for name in EVIDENCE_FIELDS:
             self.query_one(f"#f-{name}", Input).value = ""
             self.show_field_error(name, None)
-        self.show_evidence()
 
-    def show_evidence(self) -> None:
-        box = self.query_one("#evidence-list", Static)
-        if not self.evidence:
-            box.update(self.tr("tui.intake.no_evidence"))
+    @on(EvidenceList.EditItem)
+    def edit_evidence(self, message: EvidenceList.EditItem) -> None:
+        """Load the item into the fields: its source, date and note can be changed (the file not)."""
+        if not 0 <= message.index < len(self.evidence):
             return
+        item = self.evidence[message.index]
+        self.editing = message.index
+        path = self.query_one("#f-evidence_path", Input)
+        path.value = item.filename
+        path.disabled = True
+        self.query_one("#f-evidence_source", Input).value = item.source
+        self.query_one("#f-evidence_taken_on", Input).value = item.taken_on.isoformat() if item.taken_on else ""
+        self.query_one("#f-evidence_note", Input).value = item.note
+        self.say(self.tr("tui.intake.evidence_editing", item=message.index + 1, file=item.filename))
+        self.query_one("#f-evidence_source").focus()
+        self.refresh_bindings()
+
+    def action_stop_editing(self) -> None:
+        """Esc while editing an item: the item stays as it was, the fields are emptied."""
+        index = self.editing
+        self.stop_editing()
+        if index is not None:
+            self.clear_evidence_fields()
+            self.query_one(EvidenceList).point_at(index)
+
+    def stop_editing(self) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        path = self.query_one("#f-evidence_path", Input)
+        path.disabled = False
+        path.value = ""
+        self.refresh_bindings()
+
+    @on(EvidenceList.RemoveItem)
+    def remove_evidence(self, message: EvidenceList.RemoveItem) -> None:
+        if not 0 <= message.index < len(self.evidence):
+            return
+        if self.editing is not None:
+            self.action_stop_editing()
+        del self.evidence[message.index]
+        self.show_evidence(highlight=message.index)
+        self.say(self.tr("tui.intake.evidence_removed", item=message.index + 1))
+        listing = self.query_one(EvidenceList)
+        if self.evidence:
+            listing.focus()
+        else:
+            self.query_one("#f-evidence_path").focus()
+
+    def show_evidence(self, highlight: int | None = None) -> None:
         lines = [
-            f"{i + 1}. {self.tr(f'evidence_kind.{e.kind}')} {e.filename} ({len(e.data):,} B) · {e.source} · "
-            f"{e.taken_on.isoformat() if e.taken_on else ''}"
+            " · ".join(
+                part
+                for part in (
+                    f"{i + 1}. {self.tr(f'evidence_kind.{e.kind}')} {e.filename} ({len(e.data):,} B)",
+                    e.source,
+                    e.taken_on.isoformat() if e.taken_on else "",
+                    e.note,
+                )
+                if part
+            )
             for i, e in enumerate(self.evidence)
         ]
-        box.update("\n".join(lines))
+        self.query_one(EvidenceList).show_items(lines, highlight)
+        self.query_one("#evidence-none").display = not lines
 
     # --- saving ------------------------------------------------------------------------------
 
@@ -517,14 +609,24 @@ class IntakeScreen(DeskScreen):
         if not isinstance(error, InvalidInput):
             return False
         first: Widget | None = None
+        item_problems = [p for p in error.problems if "item" in p.params]
         for problem in error.problems:
+            if problem in item_problems:
+                continue  # said below, with the item pointed at
             self.show_field_error(problem.field, problem.message(self.lang))
             widgets = self.query(f"#f-{problem.field}")
             if first is None and widgets:
                 first = widgets.first()
-        self.query_one(StatusLine).warn(self.tr("tui.form.fix_fields", count=len(error.problems)))
+        words = self.tr("tui.form.fix_fields", count=len(error.problems))
+        if item_problems:
+            problem = item_problems[0]
+            item = int(problem.params["item"])
+            words += " " + self.tr("tui.intake.evidence_check", item=item, problem=problem.message(self.lang))
+        self.query_one(StatusLine).warn(words)
         if first is not None:
             first.focus()
+        elif item_problems:
+            self.query_one(EvidenceList).point_at(int(item_problems[0].params["item"]) - 1)
         return True
 
     # --- appending to a likely duplicate --------------------------------------------------------
@@ -532,6 +634,8 @@ class IntakeScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "append":
             return True if self.duplicates else None
+        if action == "stop_editing":
+            return self.editing is not None
         return True
 
     def action_append(self) -> None:
@@ -554,7 +658,26 @@ class IntakeScreen(DeskScreen):
         self.app.push_screen(form, done)
 
     def action_new_form(self) -> None:
-        self.reset()
+        """ctrl+n: a clean form; asks first when something typed would be lost (issue 8, item 2)."""
+        if not self.has_unsaved_input():
+            self.reset()
+            return
+        from complaint_tui.screens.confirm import ConfirmLeaveScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.reset()
+
+        self.app.push_screen(ConfirmLeaveScreen("tui.leave.clear"), answered)
+
+    def has_unsaved_input(self) -> bool:
+        typed = any(self.value(name).strip() for name in TEXTS + EVIDENCE_FIELDS if name != "received_at")
+        received = self.value("received_at").strip() not in ("", self.received_default)
+        chosen = any(
+            self.query_one(f"#f-{name}", ChoiceBar).value not in (None, "normal" if name == "urgency" else None)
+            for name in CHOICES
+        )
+        return typed or received or chosen or bool(self.evidence)
 
 
 def field_name(widget: Widget) -> str:

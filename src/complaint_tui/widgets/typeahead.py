@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from weakref import WeakSet
 
 from textual import events, messages
@@ -31,8 +31,6 @@ from textual.app import App
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import WorkerState
-
-ReturnType = TypeVar("ReturnType")
 
 # A save that never ends must not take the keyboard with it.
 MAX_HOLD_SECONDS = 15.0
@@ -57,7 +55,7 @@ _NOT_EFFECTS = (
 Typed = events.Key | events.Paste
 
 
-class KeyOrderApp(App[ReturnType]):
+class KeyOrderApp(App[None]):
     """An App whose typed keys each wait for the effects of the one before (module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
