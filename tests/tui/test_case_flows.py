@@ -78,8 +78,9 @@ async def test_neighbour_dispute_finding_waits_for_both_statements(sqlite_store:
         object_text="楼上噪音",
         matter_what="楼上每晚十二点后拖动家具",
     )
-    acknowledge(sqlite_store, staff.handler, receipt.case_id, receipt.version, "phone", "已受理", now=NOW)
-    app = make_app(sqlite_store, "en", operator="li")
+    # A neighbour dispute is customer service's: its handler (陈静) takes the steps.
+    acknowledge(sqlite_store, staff.handler2, receipt.case_id, receipt.version, "phone", "已受理", now=NOW)
+    app = make_app(sqlite_store, "en", operator="chen")
     async with app.run_test(size=(140, 45)) as pilot:
         keys = Keys(pilot)
         await open_first_case(keys)

@@ -12,7 +12,8 @@ from complaint_tui.models import Case, Finding
 from complaint_tui.screens.case import CaseScreen
 from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import acknowledge, add_note
-from tests.tui.conftest import NOW, Keys, Staff, file_intake, make_app, screen_text, settle
+from tests.tui.conftest import NOW, Keys, Staff, file_intake, make_app, screen_text
+from tests.tui.test_case_flows import open_first_case
 
 
 def flat(text: str) -> str:
@@ -23,14 +24,6 @@ def flat(text: str) -> str:
 def notices(app: DeskApp) -> str:
     """The words of the notices (toasts) the screen shows now."""
     return "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
-
-
-async def open_first_case(keys: Keys) -> CaseScreen:
-    await settle(keys.pilot)
-    await keys.press("enter")
-    screen = keys.pilot.app.screen
-    assert isinstance(screen, CaseScreen)
-    return screen
 
 
 async def test_close_before_a_return_visit_says_why_at_80x24(sqlite_store: Store, staff: Staff) -> None:
