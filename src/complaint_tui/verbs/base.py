@@ -32,7 +32,8 @@ from complaint_tui.errors import FieldProblem, InvalidInput
 from complaint_tui.operators import Operator
 from complaint_tui.policy import Policy
 from complaint_tui.queries.case_view import CaseDetail
-from complaint_tui.services import CaseChange, StaffRow
+from complaint_tui.services.base import CaseChange
+from complaint_tui.services.staff import StaffRow
 from complaint_tui.validation import RuleBroken, local_date, local_datetime
 from complaint_tui.workflow import Action
 

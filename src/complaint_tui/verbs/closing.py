@@ -9,7 +9,8 @@ from typing import Annotated
 from complaint_tui.db import Store
 from complaint_tui.models import DemandMet, VisitMethod, VisitOutcome
 from complaint_tui.operators import Operator
-from complaint_tui.services import CaseChange, close, force_close, give_feedback, log_return_visit, reopen
+from complaint_tui.services.base import CaseChange
+from complaint_tui.services.closing import close, force_close, give_feedback, log_return_visit, reopen
 from complaint_tui.verbs.asks import CHANNEL, TEXT, always, enum_choices, satisfaction_scores
 from complaint_tui.verbs.base import Ask, CaseRef, Command
 from complaint_tui.workflow import Action

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from complaint_tui.db import Store
 from complaint_tui.operators import Operator
-from complaint_tui.services import (
-    CaseChange,
+from complaint_tui.services.base import CaseChange
+from complaint_tui.services.case_contacts import (
     append_complaint,
     merge,
     pause,

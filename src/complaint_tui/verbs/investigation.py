@@ -9,9 +9,9 @@ from typing import Annotated
 from complaint_tui.db import Store
 from complaint_tui.models import NoteKind, Party, Responsibility
 from complaint_tui.operators import Operator
-from complaint_tui.services import (
-    CaseChange,
-    EvidenceInput,
+from complaint_tui.services.base import CaseChange
+from complaint_tui.services.evidence import EvidenceInput
+from complaint_tui.services.investigation import (
     acknowledge,
     add_evidence,
     add_note,

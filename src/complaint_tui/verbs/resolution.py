@@ -9,8 +9,8 @@ from typing import Annotated
 from complaint_tui.db import Store
 from complaint_tui.models import FollowUpKind
 from complaint_tui.operators import Operator
-from complaint_tui.services import (
-    CaseChange,
+from complaint_tui.services.base import CaseChange
+from complaint_tui.services.resolution import (
     add_task,
     finish_task,
     follow_up,
