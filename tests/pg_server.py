@@ -124,6 +124,8 @@ class PgServer:
     bin_dir: Path
     port: int = PORT
     max_connections: int = 100
+    # More ``-c name=value`` settings for the server's command line (they win over its files).
+    extra_options: str = ""
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.sock}&port={self.port}"
@@ -132,7 +134,9 @@ class PgServer:
         return str(self.bin_dir / name)
 
     @classmethod
-    def start(cls, bin_dir: Path | None = None, port: int = PORT, max_connections: int = 100) -> PgServer:
+    def start(
+        cls, bin_dir: Path | None = None, port: int = PORT, max_connections: int = 100, extra_options: str = ""
+    ) -> PgServer:
         """Start a server from ``bin_dir`` (default: ``choose_bin_dir()``) in a new temporary folder."""
         source = bin_dir or choose_bin_dir()
         missing = [name for name in SERVER_BINARIES if not (source / name).exists()]
@@ -150,7 +154,7 @@ class PgServer:
                 for p in (root, data, sock):
                     os.chown(p, user.pw_uid, user.pw_gid)
             os.chmod(data, 0o700)
-            server = cls(root, data, sock, usable, port, max_connections)
+            server = cls(root, data, sock, usable, port, max_connections, extra_options)
             server._run(
                 [
                     server._bin("initdb"),
@@ -177,6 +181,8 @@ class PgServer:
             f"-k {self.sock} -p {self.port} -c listen_addresses='' -c fsync=off "
             f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={self.max_connections}"
         )
+        if self.extra_options:
+            options += f" {self.extra_options}"
         self._run(
             [
                 self._bin("pg_ctl"),
@@ -192,6 +198,10 @@ class PgServer:
                 "start",
             ]
         )
+
+    def reload(self) -> None:
+        """Have the server read its configuration files again (pg_hba.conf, say)."""
+        self._run([self._bin("pg_ctl"), "-D", str(self.data), "reload"])
 
     def stop_only(self) -> None:
         """Stop the server (fast: sessions are ended) and keep its data, for ``start_again``."""

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from complaint_tui import services as sv
-from complaint_tui.db import PG_POOL_OVERFLOW, PG_POOL_SIZE, DbTimeouts, Store, make_engine, open_store, upgrade
+from complaint_tui.db import DbTimeouts, Store, make_engine, open_store, upgrade
 from complaint_tui.errors import DeskError, StoreBusy
 from complaint_tui.i18n import t
 from tests.conftest import Team
@@ -153,8 +153,9 @@ def test_connections_carry_the_operator_and_the_pool_stays_small(server: PgServe
         while any(w.is_alive() for w in workers):
             peak = max(peak, len(_app_names(server)))
             time.sleep(0.05)
-        assert peak <= PG_POOL_SIZE + PG_POOL_OVERFLOW
-        assert _app_names(server) == [f"complaint-tui wang@{host}"] * PG_POOL_SIZE
+        # The README's sizing: at most four at once, two kept (its max_connections rule needs these).
+        assert 2 <= peak <= 4
+        assert _app_names(server) == [f"complaint-tui wang@{host}"] * 2
     finally:
         store.engine.dispose()
 
