@@ -159,3 +159,27 @@ def test_statistics_count_what_the_cases_hold(store: Store, team: Team) -> None:
     window = q.statistics(store, since=T0 + dt.timedelta(days=7), until=T0 + dt.timedelta(days=9))
     assert window.total == 2
     assert stats.satisfaction_count == 0 and stats.reopen_rate is None
+
+
+@pytest.mark.parametrize("sort", list(q.QueueSort))
+def test_keyset_pages_through_cases_that_share_a_sort_key(store: Store, team: Team, sort: q.QueueSort) -> None:
+    """S5.2: withdrawn cases all sort at the same key (no running clock): paging three at a time
+    through them still shows each case once, in key then id order (or its reverse for newest)."""
+    cases = seed(store, team)
+    for c in cases[:8]:
+        sv.withdraw(store, team.desk, c.case_id, c.version, "业主撤回")
+    seen: list[q.QueueRow] = []
+    cursor = None
+    while True:
+        page = q.queue_page(store, team.desk, sort=sort, after=cursor, limit=3)
+        seen.extend(page.rows)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert sorted(r.id for r in seen) == sorted(c.case_id for c in cases) and len(seen) == 12
+    if sort is q.QueueSort.URGENT:
+        withdrawn = [r.id for r in seen if r.status == "withdrawn"]
+        assert seen[-8:] == [r for r in seen if r.status == "withdrawn"] and withdrawn == sorted(withdrawn)
+    else:
+        keys = [(r.received_at, r.id) for r in seen]
+        assert keys == sorted(keys, reverse=sort is q.QueueSort.NEWEST)

@@ -333,13 +333,19 @@ def page_statement(
     few_hits = few_hits and store.dialect == "sqlite"
     terms, params = _where(store, viewer, f, now or utcnow(), sort, few_hits)
     key = "c.queue_due_at" if sort is QueueSort.URGENT else "c.received_at"
+    order = "DESC" if sort is QueueSort.NEWEST else "ASC"
+    table = "complaint_case c NOT INDEXED" if few_hits else "complaint_case c"
     if after is not None:
-        terms.append(f"({key}, c.id) {'<' if sort is QueueSort.NEWEST else '>'} (?, ?)")
-        params.extend((to_db_time(store.dialect, after.key), after.id))
-    sql = _PAGE_SELECT.replace("complaint_case c ", "complaint_case c NOT INDEXED ") if few_hits else _PAGE_SELECT
+        cursor_key = to_db_time(store.dialect, after.key)
+        beyond = "<" if sort is QueueSort.NEWEST else ">"
+        if store.dialect == "sqlite":
+            terms, params = _sqlite_keyset(terms, params, table, key, beyond, order, cursor_key, after.id, limit)
+        else:  # PostgreSQL seeks a row comparison on both columns of the index
+            terms.append(f"({key}, c.id) {beyond} (?, ?)")
+            params.extend((cursor_key, after.id))
+    sql = _PAGE_SELECT.replace("complaint_case c ", table + " ") if few_hits else _PAGE_SELECT
     if terms:
         sql += " WHERE " + " AND ".join(terms)
-    order = "DESC" if sort is QueueSort.NEWEST else "ASC"
     found = read_search(store.dialect, f.search, store.policy.case_number_prefix)
     if found is not None and found.kind == "number":
         # One case at most (the number is unique): no order, so no plan may prefer reading the
@@ -348,6 +354,37 @@ def page_statement(
     else:
         sql += f" ORDER BY {key} {order}, c.id {order} LIMIT {limit}"
     return sql, params
+
+
+def _sqlite_keyset(
+    terms: list[str],
+    params: list[Any],
+    table: str,
+    key: str,
+    beyond: str,
+    order: str,
+    cursor_key: Any,
+    cursor_id: int,
+    limit: int,
+) -> tuple[list[str], list[Any]]:
+    """The page after a cursor on SQLite, as the ids of two bounded index reads.
+
+    SQLite seeks ``(key, id) > (?, ?)`` on the key alone and then skips, one by one, every case
+    with the cursor's key and a lower id. Most cases share one key (every closed case sorts at
+    ``NO_DUE``), so a page deep among them read everything before it (20 ms at 100k cases, 10x
+    at 1M). The same page is: the cases with the cursor's key after its id (a seek on both
+    columns), then those past the key; each read stops after a page.
+    """
+    where = " AND ".join(terms) + " AND " if terms else ""
+    same = (
+        f"SELECT id FROM (SELECT c.id FROM {table} WHERE {where}{key} = ? AND c.id {beyond} ? "
+        f"ORDER BY c.id {order} LIMIT {limit})"
+    )
+    past = (
+        f"SELECT id FROM (SELECT c.id FROM {table} WHERE {where}{key} {beyond} ? "
+        f"ORDER BY {key} {order}, c.id {order} LIMIT {limit})"
+    )
+    return [f"c.id IN ({same} UNION ALL {past})"], [*params, cursor_key, cursor_id, *params, cursor_key]
 
 
 def queue_page(
