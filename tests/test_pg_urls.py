@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -215,3 +216,33 @@ def test_the_console_script_keeps_the_password_out_of_a_refused_login(pw_server:
             assert done.returncode == 1 and len(done.stderr.splitlines()) == 1, printed
             assert WRONG not in printed and quote(WRONG, safe="") not in printed
             assert ROLE in printed  # the refusal names the login it tried (S: words, not driver text)
+
+
+def test_a_demo_that_fails_half_way_leaves_no_half_demo_in_the_database(
+    pw_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL database cannot be deleted like a half-built SQLite file: the demo is one
+    transaction, so a failure after several batches (here: the fifth) leaves an empty store, and
+    the same command then builds the demo."""
+    from complaint_tui.demo import stories, writer
+
+    name = new_database(pw_server)
+    monkeypatch.setattr(stories, "BATCH_CASES", 10)
+    monkeypatch.setattr(stories, "COMMIT_EVERY", 1)  # SQLite would commit after every batch
+    real_insert = writer.Writer.insert
+    calls = itertools.count(1)
+
+    def failing_insert(self: writer.Writer, table: str, rows: Any) -> None:
+        if table == "complaint_case" and next(calls) == 5:
+            raise OSError(28, "No space left on device")
+        real_insert(self, table, rows)
+
+    monkeypatch.setattr(writer.Writer, "insert", failing_insert)
+    line = refused_in_one_line(cli("demo", "--db", url(pw_server, name), "--cases", "100"))
+    assert "disk is full" in line
+    assert _scalar(pw_server, name, "SELECT count(*) FROM complaint_case") == 0
+    assert _scalar(pw_server, name, "SELECT count(*) FROM staff") == 0
+    monkeypatch.setattr(writer.Writer, "insert", real_insert)
+    again = cli("demo", "--db", url(pw_server, name), "--cases", "30")
+    assert again.exit_code == 0, again.stderr
+    assert _scalar(pw_server, name, "SELECT count(*) FROM complaint_case") == 30

@@ -374,6 +374,7 @@ class CaseSim:
         after: dict[str, Any] = {
             "number": self.number,
             "source_id": None,
+            "intake_key": None,  # a demo case was typed into no desk form
             "version": 1,
             "channel": self.channel,
             "received_at": received,

@@ -218,10 +218,16 @@ CHILD_ORDER = (
 ID_TABLES = tuple(name for name in COLUMNS if "id" in COLUMNS[name])
 
 
+# Columns the demo leaves NULL on purpose: a demo case was typed into no desk form, so it has no
+# form key (services.intake sets one only for a form that carries it).
+UNWRITTEN: dict[str, tuple[str, ...]] = {"complaint_case": ("intake_key",)}
+
+
 def check_columns() -> None:
     tables = SQLModel.metadata.tables
     for name, cols in COLUMNS.items():
-        actual = tuple(tables[name].columns.keys())
+        skipped = UNWRITTEN.get(name, ())
+        actual = tuple(c for c in tables[name].columns.keys() if c not in skipped)
         if actual != cols:
             raise DemoRuleBroken(f"the demo writes {name}{cols} but the model has {actual}")
 
