@@ -270,6 +270,7 @@ class DeskApp(KeyOrderApp):
         if feed is None:
             return
         if feed.looking_for() > STUCK_SECONDS:
+            feed.given_up()
             self.reachability(StoreReachable(False))
         self.look_at_feed(feed)
 

@@ -79,6 +79,11 @@ class ChangeFeed:
         since = self._since
         return 0.0 if since is None else time.monotonic() - since
 
+    def given_up(self) -> None:
+        """The desk said the database is unreachable because a look hangs: the look that comes
+        back answered says it is reachable again (and that everything must be read again)."""
+        self.reachable = False
+
     def close(self) -> None:
         """Let go of the feed's connection (signing out, leaving the desk). Never waits: a look
         still running on a hung server lets go of it when it ends."""

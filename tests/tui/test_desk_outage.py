@@ -37,8 +37,9 @@ def server() -> Iterator[PgServer]:
         with admin.connect() as conn:
             conn.execute(text("CREATE DATABASE centre"))
             conn.execute(text("CREATE DATABASE frozen"))
+            conn.execute(text("CREATE DATABASE hung"))
         admin.dispose()
-        for name in ("centre", "frozen"):  # one store per test
+        for name in ("centre", "frozen", "hung"):  # one store per test
             engine = make_engine(own.url(name))
             upgrade(engine)
             engine.dispose()
@@ -70,6 +71,27 @@ async def test_the_status_line_says_unreachable_while_the_server_is_stopped(serv
     finally:
         if not (server.data / "postmaster.pid").exists():
             server.start_again()
+        store.engine.dispose()
+
+
+async def test_a_hung_server_is_said_before_the_drivers_own_limits_run_out(server: PgServer) -> None:
+    """A frozen server with long connect limits (40 s before a call is cut): the desk notices
+    that its look at the server has not come back, and says so within seconds."""
+    patient = DbTimeouts(connect_s=20, statement_s=20, grace_s=20)
+    store = Store(make_engine(server.url("hung"), timeouts=patient))
+    Staff(store)
+    app = make_app(store, "en", poll_seconds=0.3)
+    try:
+        async with app.run_test(size=(150, 45)) as pilot:
+            await settle(pilot)
+            server.freeze()
+            try:
+                await wait_until(pilot, lambda: UNREACHABLE in _status(app), timeout=15)
+            finally:
+                server.thaw()
+            await wait_until(pilot, lambda: UNREACHABLE not in _status(app), timeout=30)
+    finally:
+        server.thaw()
         store.engine.dispose()
 
 
