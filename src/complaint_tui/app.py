@@ -23,6 +23,7 @@ it answers again the lines clear by themselves and every screen reads the store 
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from complaint_tui.change_feed import ChangeFeed, Changes
@@ -70,6 +72,8 @@ STUCK_SECONDS = 2.0
 # How often the feed asks the server whether it is there (one primary-key read): a hung server
 # is said within about this plus STUCK_SECONDS; 200 idle desks cost the server under 2% of a core.
 HEALTH_SECONDS = 5.0
+# How many changes the desk remembers for the screens of modes not shown meanwhile.
+RECENT_CHANGES = 200
 
 
 # The screens not shown at start are imported when first shown (start-up time, issue 3).
@@ -166,6 +170,10 @@ class DeskApp(KeyOrderApp):
         self.poll_timer: Timer | None = None
         self.feed: ChangeFeed | None = None
         self.db_reachable = True
+        # The recent changes (mark, cases; None: unknown) and the mark at which each mode was
+        # left: a case screen under another mode catches up when its mode is shown again.
+        self.recent_changes: deque[tuple[int, frozenset[int] | None]] = deque(maxlen=RECENT_CHANGES)
+        self.left_at: dict[str, int] = {}
         super().__init__()
         set_language(self.lang)
         translate_bindings(self, self.lang)
@@ -296,11 +304,33 @@ class DeskApp(KeyOrderApp):
         from complaint_tui.screens.case import CaseScreen
 
         self.change_mark += 1
+        self.recent_changes.append((self.change_mark, message.case_ids))
         for screen in self.screen_stack:
             if isinstance(screen, CaseScreen) and message.case_ids is not None:
                 if screen.case_id not in message.case_ids:
                     continue
             screen.post_message(StoreChanged(self.change_mark, message.case_ids))
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Switch modes; a case screen of the mode shown again reads its case again when it
+        changed while another mode was shown (the queue and the dashboard compare marks)."""
+        self.left_at[self.current_mode] = self.change_mark
+        shown = super().switch_mode(mode)
+        since = self.left_at.get(mode)
+        if since is not None and since != self.change_mark:
+            self.call_after_refresh(self.catch_up, since)
+        return shown
+
+    def catch_up(self, since: int) -> None:
+        from complaint_tui.screens.case import CaseScreen
+
+        missed = [cases for mark, cases in self.recent_changes if mark > since]
+        complete = len(self.recent_changes) < RECENT_CHANGES or self.recent_changes[0][0] <= since + 1
+        for screen in self.screen_stack:
+            if not isinstance(screen, CaseScreen):
+                continue
+            if not complete or any(cases is None or screen.case_id in cases for cases in missed):
+                screen.post_message(StoreChanged(self.change_mark, None))
 
     @on(StoreReachable)
     def reachability(self, message: StoreReachable) -> None:

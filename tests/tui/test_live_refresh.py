@@ -104,3 +104,33 @@ async def test_a_case_screen_reloads_for_its_own_case_only(
     finally:
         store.engine.dispose()
         other.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_case_screen_under_another_mode_is_current_when_shown_again(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 9 item 2: open a case, F4 (dashboard), another desk changes the case, F2: the case
+    screen shows the new status (it used to show the version it had)."""
+    store, other = _stores(backend, tmp_path, request)
+    staff = Staff(store)
+    receipt = file_intake(store, staff.desk)
+    app = make_app(store, "en", poll_seconds=0.3)
+    try:
+        async with app.run_test(size=(150, 45)) as pilot:
+            await settle(pilot)
+            app.open_case(receipt.case_id)
+            await settle(pilot)
+            await pilot.press("f4")
+            await settle(pilot)
+            assert app.current_mode == "dashboard"
+            mark = app.change_mark
+            acknowledge(other, staff.handler, receipt.case_id, 1, "phone", "已联系", now=NOW)
+            await wait_until(pilot, lambda: app.change_mark > mark, timeout=10)
+            await pilot.press("f2")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+            await wait_until(pilot, lambda: t("status.investigating", "en") in shown(app, "#case-title"), timeout=5)
+    finally:
+        store.engine.dispose()
+        other.engine.dispose()
