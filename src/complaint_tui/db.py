@@ -460,7 +460,14 @@ def _refuse_skew(revision: str, engine: Engine, *, migrate: bool, may_upgrade_sh
         )
 
 
-def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True, create: bool = False) -> Store:
+def open_store(
+    url: str,
+    policy: Policy | None = None,
+    *,
+    migrate: bool = True,
+    create: bool = False,
+    timeouts: DbTimeouts | None = None,
+) -> Store:
     """The store at ``url``, migrated to the current schema unless ``migrate`` is false.
 
     Only ``create`` makes a new store: a SQLite file that is not there yet (made mode 0600, so
@@ -469,7 +476,8 @@ def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True, 
     database that holds something else (a CSV, random bytes, another program's tables) is
     refused in any case and never migrated into.
 
-    Versions: a store newer than this program is refused. An older PostgreSQL store is migrated
+    ``timeouts``: how long to wait for the database (``DbTimeouts``; bulk work may lift the
+    statement limit). Versions: a store newer than this program is refused. An older PostgreSQL store is migrated
     only by a call that may ``create`` one (``db upgrade``, run as the owner role); a desk or a
     batch command on it is told to have that run. An older SQLite file is migrated on open.
     """
@@ -478,7 +486,7 @@ def open_store(url: str, policy: Policy | None = None, *, migrate: bool = True, 
     if path is not None:
         created = _claim_sqlite_file(path, create)
     try:
-        engine = make_engine(url)
+        engine = make_engine(url, timeouts=timeouts)
         try:
             if created:
                 revision = None  # the empty file this call made
