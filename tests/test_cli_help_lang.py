@@ -154,6 +154,20 @@ def test_the_language_of_help_follows_flag_then_environment_then_locale(
     assert page == reference
 
 
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--lang", "zh"], {}), (["--lang=zh"], {}), ([], {"COMPLAINT_TUI_LANG": "zh"})],
+)
+def test_the_language_is_chosen_before_typer_reads_the_line(args: list[str], env: dict[str, str]) -> None:
+    """The root's own page (--help acts before the root's --lang is read) and a slip on the line
+    are in the language asked for, as on a Chinese terminal."""
+    assert helps(*args, "--help", **env).stdout == helps("--help", lang="zh_CN.UTF-8").stdout
+    slip = CliRunner().invoke(
+        app, [*args, "export", "--bogus"], env={"LANG": "C.UTF-8", "LC_ALL": None, "COMPLAINT_TUI_LANG": None} | env
+    )
+    assert slip.exit_code == 1 and CJK.search(slip.stderr) and "--bogus" in slip.stderr
+
+
 def test_a_group_called_alone_shows_its_page_in_chinese() -> None:
     """`complaint-tui db` alone: the group's page, in the locale's language, exit code 0."""
     page = helps("db", lang="zh_CN.UTF-8").stdout

@@ -168,6 +168,8 @@ def test_a_shown_url_has_its_password_masked() -> None:
 def test_the_passwords_of_a_run_are_found_in_either_spelling_and_scrubbed() -> None:
     found = passwords_in(["export", f"--db={URL}", None, "postgresql://a:b2@h/d"])
     assert {"s3cret%40pw", "s3cret@pw", "b2"} <= found
+    # A URL that does not parse (a port that is no number): both spellings all the same.
+    assert {"p%40ss", "p@ss"} <= passwords_in(["postgresql://u:p%40ss@h:54x32/d"])
     text = "could not connect to postgresql://ctui:s3cret%40pw@db (s3cret@pw)"
     assert scrub(text, found) == "could not connect to postgresql://ctui:***@db (***)"
 
