@@ -76,7 +76,7 @@ class DbTimeouts:
 
 # The newest migration. Opening a store that is already there costs one SELECT instead of
 # loading Alembic (about 0.2 s of every desk's start); a test keeps this equal to the scripts' head.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 
 def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = None) -> Engine:
@@ -325,6 +325,9 @@ class Store:
     policy: Policy = field(default_factory=default_policy)
     # Names this store's own notifications, so its desk does not refresh twice for its own save.
     origin: str = field(default_factory=lambda: secrets.token_hex(6))
+    # The estates this desk is bound to (``--estate``; estates.py): every read of cases shows
+    # only theirs and an intake goes to one of them. Empty: every estate.
+    estates: tuple[str, ...] = ()
 
     @property
     def dialect(self) -> str:

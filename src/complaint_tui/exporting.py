@@ -143,6 +143,8 @@ EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("external_recourse", Kind.TEXT, Case.external_recourse),
     ExportColumn("merged_into", Kind.TEXT, _merged.number),
     ExportColumn("updated_at", Kind.TIME, Case.updated_at),
+    # Issue 9 item 6; appended last so every earlier column keeps its position.
+    ExportColumn("estate", Kind.CODE, Case.estate, "policy:estates"),
 )
 COLUMN_CODES: tuple[str, ...] = tuple(c.code for c in EXPORT_COLUMNS)
 

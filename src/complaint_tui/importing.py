@@ -72,6 +72,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "matter_when",
     "matter_where",
     "matter_state",
+    "estate",  # issue 9 item 6: empty means the policy's only estate (refused when it has several)
 )
 IMPORT_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "已确认"})
@@ -271,6 +272,7 @@ def _read_row(
         received_at=received_at,
         contact_confirmed=confirmed,
         source_id=source_id or None,
+        estate=row.get("estate", "").strip(),
     )
     clean = None
     try:
@@ -511,7 +513,7 @@ def _write(
         keys = {
             "number": number,
             "owner_id": owners[clean.phone],
-            "room_id": rooms[(clean.building, clean.unit, clean.room)],
+            "room_id": rooms[(clean.estate, clean.building, clean.unit, clean.room)],
             "object_staff_id": subjects[p.subject_login] if p.subject_login else None,
         }
         p.after.update(keys)
@@ -628,15 +630,19 @@ def _owners(conn: Connection, rows: list[_BulkRow], now: dt.datetime) -> dict[st
     return _ids_by(conn, _owner.c.phone, list(latest))
 
 
-def _rooms(conn: Connection, rows: list[_BulkRow]) -> dict[tuple[str, str, str], int]:
-    """``services.intake.find_or_create_room`` for every row."""
-    wanted = list(dict.fromkeys((p.row.clean.building, p.row.clean.unit, p.row.clean.room) for p in rows))
-    new = [{"building": b, "unit": u, "room": r} for b, u, r in wanted]
-    _insert_many(conn, _room, new, "ON CONFLICT (building, unit, room) DO NOTHING")
-    found: dict[tuple[str, str, str], int] = {}
-    for part in _chunks(sorted({b for b, _, _ in wanted})):
-        stmt = select(_room.c.building, _room.c.unit, _room.c.room, _room.c.id).where(_room.c.building.in_(part))
-        found.update({(str(b), str(u), str(r)): int(i) for b, u, r, i in conn.execute(stmt)})
+def _rooms(conn: Connection, rows: list[_BulkRow]) -> dict[tuple[str, str, str, str], int]:
+    """``services.intake.find_or_create_room`` for every row, keyed (estate, building, unit, room)."""
+    wanted = list(
+        dict.fromkeys((p.row.clean.estate, p.row.clean.building, p.row.clean.unit, p.row.clean.room) for p in rows)
+    )
+    new = [{"estate": e, "building": b, "unit": u, "room": r} for e, b, u, r in wanted]
+    _insert_many(conn, _room, new, "ON CONFLICT (estate, building, unit, room) DO NOTHING")
+    found: dict[tuple[str, str, str, str], int] = {}
+    for part in _chunks(sorted({b for _, b, _, _ in wanted})):
+        stmt = select(_room.c.estate, _room.c.building, _room.c.unit, _room.c.room, _room.c.id).where(
+            _room.c.building.in_(part)
+        )
+        found.update({(str(e), str(b), str(u), str(r)): int(i) for e, b, u, r, i in conn.execute(stmt)})
     return {key: found[key] for key in wanted}
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from complaint_tui.estates import DEFAULT_ESTATE, ESTATE_CODE_MAX
+
 # The queue sorts open cases by their next due time; cases with no running clock (paused,
 # closed) sort after every real time under this key so keyset paging needs no NULL handling.
 NO_DUE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
@@ -53,6 +55,15 @@ def _ts(*, nullable: bool = False, index: bool = False, **kw: Any) -> Any:
 
 def _text(*, nullable: bool = False, default: str = "") -> Any:
     return Field(default=default, sa_type=Text, nullable=nullable)
+
+
+def _estate() -> Any:
+    """An estate code (estates.py); rows written without one are in the default estate."""
+    return Field(
+        default=DEFAULT_ESTATE,
+        sa_type=String(ESTATE_CODE_MAX),
+        sa_column_kwargs={"server_default": DEFAULT_ESTATE},
+    )
 
 
 # --- codes -------------------------------------------------------------------------------
@@ -204,12 +215,14 @@ class Owner(SQLModel, table=True):
 
 
 class Room(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("building", "unit", "room", name="uq_room_address"),)
+    # Migration 0007: an address is unique within its estate; two estates' 3栋-2-1502 are two rooms.
+    __table_args__ = (UniqueConstraint("estate", "building", "unit", "room", name="uq_room_address"),)
 
     id: int | None = Field(default=None, primary_key=True)
     building: str = Field(sa_type=String(40), index=True)
     unit: str = Field(sa_type=String(20))
     room: str = Field(sa_type=String(20))
+    estate: str = _estate()
 
 
 # --- the case ----------------------------------------------------------------------------
@@ -236,6 +249,11 @@ class Case(SQLModel, table=True):
         Index("ix_case_department_received", "department", "received_at", "id"),
         Index("ix_case_owner_due", "owner_id", "queue_due_at", "id"),
         Index("ux_case_intake_key", "intake_key", unique=True),
+        # Migration 0007: a desk bound to its estates reads each estate's cases in queue order.
+        Index("ix_case_estate_due", "estate", "queue_due_at", "id"),
+        Index("ix_case_estate_received", "estate", "received_at", "id"),
+        Index("ix_case_estate_open_due", "estate", "is_open", "queue_due_at", "id"),
+        Index("ix_case_estate_open_received", "estate", "is_open", "received_at", "id"),
         Index(
             "ix_case_reopened_due",
             "queue_due_at",
@@ -332,6 +350,9 @@ class Case(SQLModel, table=True):
 
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()
+    # Migration 0007: the room's estate, kept on the case so a desk bound to its estates reads
+    # its queue from the indexes below without joining the rooms.
+    estate: str = _estate()
 
 
 class StepClock(SQLModel, table=True):

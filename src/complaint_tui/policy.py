@@ -22,6 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from complaint_tui.errors import DeskError
+from complaint_tui.estates import DEFAULT_ESTATE, ESTATE_CODE_MAX
+from complaint_tui.i18n import t
 from complaint_tui.workcalendar import WorkCalendar
 
 POLICY_ENV = "COMPLAINT_TUI_POLICY"
@@ -133,6 +135,8 @@ class Policy:
     category_limits: dict[str, dict[Step, Limit]]
     calendar: WorkCalendar = field(compare=False)
     max_failed_pins: int = MAX_FAILED_PINS_DEFAULT
+    # The estates (项目/小区) of the store, in the policy's order (``estates``); never empty.
+    estates: dict[str, Named] = field(default_factory=dict)
 
     @property
     def most_urgent(self) -> str:
@@ -387,6 +391,8 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
             source, "security.max_failed_pins", "failed_pins", value=max_failed_pins, max=MAX_FAILED_PINS_LIMIT
         )
 
+    estates = _estates(source, data)
+
     cal = data.get("calendar", {})
     if not isinstance(cal, dict):
         raise PolicyError(source, "calendar", "table")
@@ -411,7 +417,20 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
         category_limits=category_limits,
         calendar=calendar,
         max_failed_pins=max_failed_pins,
+        estates=estates,
     )
+
+
+def _estates(source: str, data: dict[str, Any]) -> dict[str, Named]:
+    """The ``[[estates]]`` a policy declares; none declared: the one default estate, named by the
+    catalogs (a store migrated from before estates has every room in it)."""
+    if "estates" not in data:
+        return {DEFAULT_ESTATE: Named(DEFAULT_ESTATE, t("estate.default_name", "zh"), t("estate.default_name", "en"))}
+    estates = _simple(source, data, "estates")
+    for i, code in enumerate(estates):
+        if len(code) > ESTATE_CODE_MAX:
+            raise PolicyError(source, f"estates[{i}].code", "code_length", max=ESTATE_CODE_MAX)
+    return estates
 
 
 def _simple(source: str, data: dict[str, Any], key: str) -> dict[str, Named]:

@@ -72,6 +72,7 @@ def row(n: int, **changes: str) -> dict[str, str]:
         "demand": "尽快修好",
         "category": ["repair", "complaint", "environment", "other"][n % 4],
         "urgency": ["high", "normal", "low"][n % 3],
+        "estate": "main",  # the default policy's only estate
     }
     base.update(changes)
     return base

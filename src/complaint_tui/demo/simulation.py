@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from complaint_tui.demo import data
+from complaint_tui.estates import DEFAULT_ESTATE
 from complaint_tui.i18n import t
 from complaint_tui.models import (
     OPEN_STATUSES,
@@ -416,6 +417,7 @@ class CaseSim:
             "external_recourse": None,
             "created_at": received,
             "updated_at": received,
+            "estate": DEFAULT_ESTATE,
             "evidence": files,
         }
         if raised_from:

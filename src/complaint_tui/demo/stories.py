@@ -39,6 +39,7 @@ from complaint_tui.demo.simulation import (
 )
 from complaint_tui.demo.writer import CHILD_ORDER, COLUMNS, ID_TABLES, Writer, check_columns
 from complaint_tui.errors import DeskError
+from complaint_tui.estates import DEFAULT_ESTATE
 from complaint_tui.models import (
     OPEN_STATUSES,
     Case,
@@ -303,7 +304,7 @@ class Generator:
         if not room.id:
             room.id = self.next_id("room")
             self.room_count += 1
-            self.add("room", (room.id, room.building, room.unit, room.room))
+            self.add("room", (room.id, room.building, room.unit, room.room, DEFAULT_ESTATE))
         return room
 
     def _owner(self, room: DemoRoom, at: dt.datetime) -> DemoOwner:
@@ -880,6 +881,7 @@ class Generator:
                 case.recourse,
                 ts(case.received_at),
                 ts(updated),
+                DEFAULT_ESTATE,  # the demo is one estate
             ),
         )
         doc_case = DocCase(case.number, case.object_text, case.what, case.where, case.state, case.demand)

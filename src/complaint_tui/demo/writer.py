@@ -43,7 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "locked_at",
     ),
     "owner": ("id", "name", "phone", "created_at"),
-    "room": ("id", "building", "unit", "room"),
+    "room": ("id", "building", "unit", "room", "estate"),
     "evidence_blob": ("sha256", "size", "data", "created_at"),
     "complaint_case": (
         "id",
@@ -90,6 +90,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "external_recourse",
         "created_at",
         "updated_at",
+        "estate",
     ),
     "step_clock": (
         "id",

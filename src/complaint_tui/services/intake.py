@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from complaint_tui.db import Store
 from complaint_tui.errors import FieldProblem, InvalidInput, StepRefused
+from complaint_tui.estates import DEFAULT_ESTATE, default_estate, intake_choices
 from complaint_tui.i18n import t
 from complaint_tui.models import (
     OPEN_STATUSES,
@@ -87,6 +89,9 @@ class IntakeForm:
     # One random key per form on the desk, the same for every save of that form: a save retried
     # after a lost commit acknowledgement returns the case the first one made (migration 0006).
     intake_key: str | None = None
+    # The estate's code (estates.py). Empty: the only estate the desk may take complaints for;
+    # required when the policy has several and the desk is not bound to one of them.
+    estate: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class CleanIntake:
     category: str
     urgency: str
     received_at: dt.datetime
+    estate: str = DEFAULT_ESTATE
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,12 @@ class IntakeReceipt:
     resolution_due: dt.datetime
 
 
-def check_intake(form: IntakeForm, policy: Policy, now: dt.datetime) -> CleanIntake:
-    """Every S1.4 field by its rule; raises one ``InvalidInput`` naming each broken field."""
+def check_intake(form: IntakeForm, policy: Policy, now: dt.datetime, bound: Sequence[str] = ()) -> CleanIntake:
+    """Every S1.4 field by its rule; raises one ``InvalidInput`` naming each broken field.
+
+    ``bound``: the estates the desk is bound to (``Store.estates``); the estate must be one of
+    them, or of the policy's when the desk is not bound.
+    """
     c = FormCheck()
     channel = c.field("channel", one_of, form.channel, policy.channels)
     name = c.field("owner_name", person_name, form.owner_name)
@@ -131,6 +141,12 @@ def check_intake(form: IntakeForm, policy: Policy, now: dt.datetime) -> CleanInt
     building = c.field("building", address_part, form.building)
     unit = c.field("unit", address_part, form.unit)
     room = c.field("room", address_part, form.room)
+    estate = c.field(
+        "estate",
+        one_of,
+        form.estate or default_estate(policy.estates, bound) or "",
+        intake_choices(policy.estates, bound),
+    )
     object_kind = c.field("object_kind", one_of, form.object_kind, [k.value for k in ObjectKind])
     object_text = c.field("object_text", required_text, form.object_text, 200)
     what = c.field("matter_what", required_text, form.matter_what)
@@ -150,6 +166,7 @@ def check_intake(form: IntakeForm, policy: Policy, now: dt.datetime) -> CleanInt
     c.raise_if_any()
     assert channel and name and phone and building and unit and room and object_kind and object_text
     assert what and demand and category and urgency and when is not None and where is not None and state is not None
+    assert estate
     return CleanIntake(
         channel,
         name,
@@ -167,6 +184,7 @@ def check_intake(form: IntakeForm, policy: Policy, now: dt.datetime) -> CleanInt
         category,
         urgency,
         received,
+        estate,
     )
 
 
@@ -213,18 +231,20 @@ def find_or_create_owner(session: Session, name: str, phone: str, now: dt.dateti
     return session.exec(select(Owner).where(Owner.phone == phone).execution_options(populate_existing=True)).one()
 
 
-def find_or_create_room(session: Session, building: str, unit: str, room: str) -> Room:
-    _insert_ignoring_duplicates(
-        session, Room, ["building", "unit", "room"], {"building": building, "unit": unit, "room": room}, {}
-    )
-    return session.exec(select(Room).where(Room.building == building, Room.unit == unit, Room.room == room)).one()
+def find_or_create_room(session: Session, building: str, unit: str, room: str, estate: str = DEFAULT_ESTATE) -> Room:
+    """The room at this address of ``estate``, created if new (another estate's same address is another room)."""
+    values = {"estate": estate, "building": building, "unit": unit, "room": room}
+    _insert_ignoring_duplicates(session, Room, ["estate", "building", "unit", "room"], values, {})
+    return session.exec(
+        select(Room).where(Room.estate == estate, Room.building == building, Room.unit == unit, Room.room == room)
+    ).one()
 
 
 def intake(store: Store, operator: Operator, form: IntakeForm, now: dt.datetime | None = None) -> IntakeReceipt:
     """Record a new complaint (S1, S6.1, S6.3) in one transaction and return its receipt."""
     require_role(operator, Action.INTAKE)
     now = now or utcnow()
-    clean = check_intake(form, store.policy, now)
+    clean = check_intake(form, store.policy, now, store.estates)
     try:
         with store.write() as session:
             operator = current_operator(session, operator)  # the role as the store knows it now
@@ -338,6 +358,7 @@ def plan_intake_row(
         "queue_due_at": queue_due_at(first.due_at, None),
         "created_at": now,
         "updated_at": now,
+        "estate": clean.estate,
     }
     return IntakeRow(clean, urgency, raised, tuple(clocks), case, tuple(e.filename for e in form.evidence))
 
@@ -449,7 +470,7 @@ def write_intake(
         subject_id = subject.id
     row = plan_intake_row(policy, operator.id, form, clean, now)
     owner = find_or_create_owner(session, clean.owner_name, clean.phone, now)
-    room = find_or_create_room(session, clean.building, clean.unit, clean.room)
+    room = find_or_create_room(session, clean.building, clean.unit, clean.room, clean.estate)
     assert owner.id is not None and room.id is not None
     number = next_case_number(session, policy, clean.received_at)
     case = Case(**case_columns(row, number, owner.id, room.id, subject_id))
