@@ -7,20 +7,28 @@ and case in the default estate. Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, text
+from sqlmodel import col, select
 
+from complaint_tui import queries as q
+from complaint_tui import services as sv
 from complaint_tui.audit_chain import Event, queue_event
 from complaint_tui.db import Store, check, current_revision, make_engine, open_store
+from complaint_tui.errors import InvalidInput, NotFound
 from complaint_tui.models import Case, Owner, Room, Staff
-from complaint_tui.policy import default_policy
+from complaint_tui.policy import Policy, default_policy, load_policy
+from complaint_tui.reporting import Breakdown, build_report, render_markdown
 from complaint_tui.services.intake import case_columns, check_intake, plan_intake_row
+from tests.conftest import Team
 from tests.helpers import intake_form
 from tests.pg_server import PgServer
 
@@ -111,3 +119,149 @@ def test_migrating_an_older_store_puts_every_room_and_case_in_the_default_estate
         assert report.integrity == []
     finally:
         store.engine.dispose()
+
+
+# --- two estates in one store -----------------------------------------------------------------
+
+TWO_ESTATES = """
+[[estates]]
+code = "lh"
+name = { zh = "绿湖小区", en = "Green Lake" }
+
+[[estates]]
+code = "hy"
+name = { zh = "海韵花园", en = "Sea Breeze Gardens" }
+"""
+
+
+def _policy_with(tmp_path: Path, extra: str) -> Policy:
+    text_ = resources.files("complaint_tui.data").joinpath("policy.toml").read_text("utf-8")
+    path = tmp_path / "estates.toml"
+    path.write_text(text_ + extra, encoding="utf-8")
+    return load_policy(path)
+
+
+@pytest.fixture
+def estates(store: Store, team: Team, tmp_path: Path) -> Store:
+    """The test's store under a policy of two estates, Green Lake (lh) and Sea Breeze (hy)."""
+    return Store(store.engine, _policy_with(tmp_path, TWO_ESTATES))
+
+
+def _bound(store: Store, *codes: str) -> Store:
+    """The same store as a desk bound to ``codes`` opens it (``--estate``)."""
+    return dataclasses.replace(store, estates=codes)
+
+
+def _same_address_in_both(estates: Store, team: Team) -> tuple[sv.IntakeReceipt, sv.IntakeReceipt]:
+    """3栋-2-1502 of Green Lake and 3栋-2-1502 of Sea Breeze, each with its own owner."""
+    lh = sv.intake(estates, team.desk, intake_form(estate="lh", phone="13811110000", owner_name="林业主"), now=NOW)
+    hy = sv.intake(
+        estates,
+        team.desk,
+        intake_form(estate="hy", phone="13922220000", owner_name="海业主", category="complaint"),
+        now=NOW + dt.timedelta(minutes=5),
+    )
+    return lh, hy
+
+
+def test_two_estates_with_the_same_room_number_stay_two_rooms(estates: Store, team: Team) -> None:
+    """Issue 9 items 6 and 8: the same address in two estates is two rooms, each case on its
+    estate's room, with its own room history and no duplicate warning across estates (S6.2)."""
+    lh, hy = _same_address_in_both(estates, team)
+    with estates.read() as s:
+        rooms = s.exec(select(Room).order_by(col(Room.estate))).all()
+        cases = {c.id: c for c in s.exec(select(Case)).all()}
+    assert [(r.estate, r.building, r.unit, r.room) for r in rooms] == [
+        ("hy", "3栋", "2", "1502"),
+        ("lh", "3栋", "2", "1502"),
+    ]
+    by_estate = {r.estate: r.id for r in rooms}
+    assert cases[lh.case_id].room_id == by_estate["lh"] and cases[lh.case_id].estate == "lh"
+    assert cases[hy.case_id].room_id == by_estate["hy"] and cases[hy.case_id].estate == "hy"
+
+    in_lh = q.room_history(estates, team.supervisor, "3栋", "2", "1502", estate="lh")
+    in_hy = q.room_history(estates, team.supervisor, "3栋", "2", "1502", estate="hy")
+    assert [(r.number, r.estate, r.owner_name) for r in in_lh] == [(lh.number, "lh", "林业主")]
+    assert [(r.number, r.estate, r.owner_name) for r in in_hy] == [(hy.number, "hy", "海业主")]
+    # A desk bound to Green Lake names no estate: its room is Green Lake's.
+    assert [r.number for r in q.room_history(_bound(estates, "lh"), team.desk, "3栋", "2", "1502")] == [lh.number]
+    dupes = q.likely_duplicates(estates, team.desk, building="3栋", unit="2", room="1502", estate="lh", now=NOW)
+    assert [r.number for r in dupes] == [lh.number]
+    assert [r.number for r in q.owner_history(estates, team.desk, "13922220000")] == [hy.number]
+
+    # A second complaint about Green Lake's 1502 goes to the same room, not a third one.
+    again = sv.intake(
+        estates, team.desk, intake_form(estate="lh", matter_what="又漏水"), now=NOW + dt.timedelta(hours=1)
+    )
+    with estates.read() as s:
+        assert s.exec(select(func.count()).select_from(Room)).one() == 2
+        assert s.get(Case, again.case_id).room_id == by_estate["lh"]  # type: ignore[union-attr]
+
+
+def test_a_report_by_estate_has_one_line_per_estate(estates: Store, team: Team) -> None:
+    """Issue 9 item 8: ``report --by estate`` counts each estate's cases on its own line;
+    ``--estate`` narrows the whole report to the named estates (S6.6)."""
+    _same_address_in_both(estates, team)
+    sv.intake(estates, team.desk, intake_form(estate="lh", room="801", phone="13833330000"), now=NOW)
+    doc = build_report(estates, None, None, Breakdown.ESTATE)
+    assert doc["breakdown"]["rows"] == [
+        {"key": "lh", "count": 2, "share": round(2 / 3, 4)},
+        {"key": "hy", "count": 1, "share": round(1 / 3, 4)},
+    ]
+    assert doc["by_estate"] == {"lh": 2, "hy": 1}
+    assert "Green Lake" in render_markdown(doc, estates.policy, "en")
+    assert "海韵花园" in render_markdown(doc, estates.policy, "zh")
+    narrowed = build_report(estates, None, None, Breakdown.CATEGORY, estates=("hy",))
+    assert narrowed["total"] == 1 and narrowed["by_category"] == {"complaint": 1}
+
+
+def test_a_desk_bound_to_one_estate_never_sees_the_other(estates: Store, team: Team) -> None:
+    """Issue 9 item 6: queue, search (words, number, phone), counts, statistics and opening a
+    case by its number show only the bound estate's cases; an unbound supervisor sees both."""
+    lh, hy = _same_address_in_both(estates, team)
+    desk = _bound(estates, "lh")
+
+    def numbers(store: Store, **f: Any) -> list[str]:
+        return sorted(r.number for r in q.queue_page(store, team.desk, q.QueueFilter(**f), now=NOW).rows)
+
+    assert numbers(estates) == sorted([lh.number, hy.number])
+    assert numbers(desk) == [lh.number]
+    assert numbers(desk, open_only=True) == [lh.number]
+    assert numbers(desk, search="漏水") == [lh.number]  # both cases hold the words
+    assert numbers(desk, search=hy.number) == []
+    assert numbers(desk, search="139 2222 0000") == []  # Sea Breeze's owner's phone
+    assert numbers(desk, estates=("hy",)) == []  # a filter cannot widen the binding
+    assert numbers(estates, estates=("hy",)) == [hy.number]
+    assert [r.estate for r in q.queue_page(desk, team.desk, now=NOW).rows] == ["lh"]
+    assert q.queue_count(desk, team.desk, now=NOW) == 1
+    assert q.queue_count(desk, team.desk, q.QueueFilter(search="漏水"), now=NOW) == 1
+    assert q.queue_count(estates, team.desk, now=NOW) == 2
+    assert q.statistics(desk, now=NOW).total == 1
+    assert q.statistics(desk, now=NOW).by_estate == {"lh": 1}
+    assert q.owner_history(desk, team.desk, "13922220000") == []
+    assert q.case_id_by_number(desk, lh.number) == lh.case_id
+    with pytest.raises(NotFound):
+        q.case_id_by_number(desk, hy.number)
+    assert q.case_id_by_number(estates, hy.number) == hy.case_id
+
+
+def test_intake_names_the_estate_when_the_store_has_several(estates: Store, team: Team, store: Store) -> None:
+    """Issue 9 item 6: with one estate it is the default; with several an unbound desk must name
+    one (the field and the rule); a bound desk takes only its own; nothing is written when refused."""
+    with pytest.raises(InvalidInput) as missing:
+        sv.intake(estates, team.desk, intake_form(), now=NOW)
+    assert [(p.field, p.rule) for p in missing.value.problems] == [("estate", "required")]
+    assert missing.value.problems[0].message("en") == "Estate: required"
+    with pytest.raises(InvalidInput) as unknown:
+        sv.intake(estates, team.desk, intake_form(estate="xx"), now=NOW)
+    assert unknown.value.problems[0].message("en") == "Estate: choose one of lh, hy"
+    with pytest.raises(InvalidInput) as outside:
+        sv.intake(_bound(estates, "lh"), team.desk, intake_form(estate="hy"), now=NOW)
+    assert outside.value.problems[0].message("zh") == "项目：请从 lh 中选择"
+    assert q.queue_count(estates, team.supervisor, now=NOW) == 0  # nothing half-written
+
+    bound = sv.intake(_bound(estates, "hy"), team.desk, intake_form(), now=NOW)
+    single = sv.intake(store, team.desk, intake_form(room="801"), now=NOW)  # the default policy: one estate
+    with estates.read() as s:
+        assert s.get(Case, bound.case_id).estate == "hy"  # type: ignore[union-attr]
+        assert s.get(Case, single.case_id).estate == "main"  # type: ignore[union-attr]

@@ -25,6 +25,7 @@ from complaint_tui.cli_errors import OneLineGroup
 from complaint_tui.cli_help import HelpCommand, HelpGroup
 from complaint_tui.config import (
     DbOption,
+    EstateOption,
     LangOption,
     OperatorOption,
     PolicyOption,
@@ -37,6 +38,7 @@ from complaint_tui.config import (
 )
 from complaint_tui.db import Store, backup, check, open_store, sqlite_file, sqlite_side_files
 from complaint_tui.errors import DeskError
+from complaint_tui.estates import bind_estates
 from complaint_tui.i18n import t
 
 try:  # typer 0.20 and later carry their own copy of click
@@ -88,6 +90,7 @@ def desk(
     policy: PolicyOption = None,
     lang: LangOption = None,
     operator: OperatorOption = None,
+    estate: EstateOption = None,
     demo: Annotated[bool, typer.Option("--demo", help="help.opt.demo")] = False,
     version: Annotated[
         bool, typer.Option("--version", help="help.opt.version", is_eager=True, callback=_version)
@@ -100,7 +103,7 @@ def desk(
             resolve_language(lang)
         # The desk's own options would be silently ignored by a subcommand: say where they go.
         # ($COMPLAINT_TUI_DB and $COMPLAINT_TUI_POLICY are for every command: only typed ones count.)
-        given = [f"--{name}" for name in ("db", "policy", "operator") if _typed(ctx, name)]
+        given = [f"--{name}" for name in ("db", "policy", "operator", "estate") if _typed(ctx, name)]
         if demo:
             given.append("--demo")
         if given:
@@ -123,6 +126,8 @@ def desk(
         # Only the default store is made on first run: a --db or $COMPLAINT_TUI_DB that names no
         # store is a typo to be told about, not a new empty store to open.
         store = open_store(url, resolve_policy(policy), create=db is None)
+    # Issue 9 item 6: a desk bound to its estates reads and takes in only theirs (``--estate a,b`` too).
+    store.estates = bind_estates(store.policy.estates, [c for raw in estate or [] for c in raw.split(",") if c.strip()])
     from complaint_tui.app import run_app
 
     try:

@@ -28,7 +28,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from complaint_tui.cli_help import HelpCommand
-from complaint_tui.config import DbOption, OperatorOption, PinOption, PolicyOption, open_configured_store
+from complaint_tui.config import (
+    DbOption,
+    EstateOption,
+    OperatorOption,
+    PinOption,
+    PolicyOption,
+    open_configured_store,
+)
 from complaint_tui.db import Store, sqlite_file, sqlite_side_files
 from complaint_tui.errors import DeskError
 from complaint_tui.exporting import ExportFormat, ExportRequest, export_cases, record_pii_export
@@ -141,6 +148,7 @@ def export_filter(
     since: str | None = None,
     until: str | None = None,
     overdue: bool = False,
+    estate: list[str] | None = None,
 ) -> QueueFilter:
     """The queue filter the export options describe, every code checked against the policy."""
     first, last = _days(since, until)
@@ -152,6 +160,7 @@ def export_filter(
         departments=_codes("--department", department, list(policy.departments)),
         channels=_codes("--channel", channel, list(policy.channels)),
         buildings=tuple(b.strip() for raw in building or [] for b in raw.split(",") if b.strip()),
+        estates=_codes("--estate", estate, list(policy.estates)),
         overdue=overdue,
         received_from=start,
         received_until=end,
@@ -255,6 +264,7 @@ def export_cmd(
     channel: Annotated[
         list[str] | None, typer.Option("--channel", help="help.opt.channel", metavar="help.metavar.code")
     ] = None,
+    estate: EstateOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="help.opt.overdue")] = False,
@@ -285,6 +295,7 @@ def export_cmd(
         since=since,
         until=until,
         overdue=overdue,
+        estate=estate,
     )
     request = ExportRequest(chosen, filt, labels=labels, include_pii=include_pii, excel_bom=excel)
     now = dt.datetime.now(dt.UTC)
@@ -365,6 +376,7 @@ def report_cmd(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="help.opt.report_format", metavar="help.metavar.format")
     ] = "table",
+    estate: EstateOption = None,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
@@ -373,7 +385,8 @@ def report_cmd(
     grouping = Breakdown(_choice("--by", by, [b.value for b in Breakdown]) or "category")
     first, last = _days(since, until)
     store = _open(db, policy)
-    doc = build_report(store, first, last, grouping)
+    estates = _codes("--estate", estate, list(store.policy.estates))
+    doc = build_report(store, first, last, grouping, estates=estates)
     if chosen == "json":
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     elif chosen == "md":

@@ -234,6 +234,11 @@ LangOption = Annotated[
 OperatorOption = Annotated[
     str | None, typer.Option("--operator", help="help.opt.operator", metavar="help.metavar.login")
 ]
+# Issue 9 item 6: the desk is bound to these estates; report and export read only theirs.
+EstateOption = Annotated[
+    list[str] | None,
+    typer.Option("--estate", help="help.opt.estate", metavar="help.metavar.estate", show_default=False),
+]
 PinOption = Annotated[
     str | None,
     typer.Option("--pin", envvar=PIN_ENV, help="help.opt.pin", metavar="help.metavar.pin", show_default=False),

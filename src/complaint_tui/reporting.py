@@ -35,6 +35,7 @@ class Breakdown(StrEnum):
     DEPARTMENT = "department"
     CHANNEL = "channel"
     WEEK = "week"
+    ESTATE = "estate"  # issue 9 item 6: one line per estate of a store that holds several
 
 
 def period(
@@ -74,6 +75,7 @@ def report_document(
         Breakdown.BUILDING: stats.by_building,
         Breakdown.DEPARTMENT: stats.by_department,
         Breakdown.CHANNEL: stats.by_channel,
+        Breakdown.ESTATE: stats.by_estate,
     }
     if by is Breakdown.WEEK:
         rows = [(w.week_start.isoformat(), w.received) for w in stats.weekly]
@@ -96,6 +98,7 @@ def report_document(
         "by_department": dict(_ranked(stats.by_department)),
         "by_channel": dict(_ranked(stats.by_channel)),
         "by_urgency": dict(_ranked(stats.by_urgency)),
+        "by_estate": dict(_ranked(stats.by_estate)),
         "on_time": {s.value: _on_time(stats.on_time[s.value]) for s in Step if s.value in stats.on_time},
         "on_time_by_department": {
             dept: {step: _on_time(o) for step, o in sorted(steps.items())}
@@ -124,10 +127,14 @@ def build_report(
     until: dt.date | None,
     by: Breakdown = Breakdown.CATEGORY,
     now: dt.datetime | None = None,
+    estates: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The statistics of cases received on local days ``since``..``until`` as a report document."""
+    """The statistics of cases received on local days ``since``..``until`` as a report document,
+    of ``estates`` only if any are named (``--estate``)."""
     start, end = period(since, until, store.policy.zone)
-    return report_document(statistics(store, start, end, now), store.policy, by, since, until)
+    doc = report_document(statistics(store, start, end, now, estates), store.policy, by, since, until)
+    doc["estates"] = list(estates)  # empty: every estate
+    return doc
 
 
 # --- names and figures for people ---------------------------------------------------------
@@ -146,7 +153,7 @@ def _name(policy: Policy, by: str, code: str, lang: str) -> str:
         return policy.label("causes", code, lang)
     if not code:
         return t("report.none", lang)
-    table = {"category": "categories", "department": "departments", "channel": "channels"}[by]
+    table = {"category": "categories", "department": "departments", "channel": "channels", "estate": "estates"}[by]
     return policy.label(table, code, lang)
 
 

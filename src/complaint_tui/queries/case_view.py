@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaint_tui.case_numbers import typed_case_number
 from complaint_tui.db import Store
@@ -219,8 +219,11 @@ class CaseDetail:
 def case_id_by_number(store: Store, number: str) -> int:
     """The id of the case numbered ``number``, typed in any form ``case_numbers`` reads."""
     stored = typed_case_number(number, store.policy.case_number_prefix) or number.strip().upper()
+    query = select(Case.id).where(Case.number == stored)
+    if store.estates:  # a desk bound to its estates does not open another estate's case either
+        query = query.where(col(Case.estate).in_(store.estates))
     with store.read() as session:
-        found = session.exec(select(Case.id).where(Case.number == stored)).first()
+        found = session.exec(query).first()
     if found is None:
         raise NotFound("error.case_not_found", case=number)
     return int(found)

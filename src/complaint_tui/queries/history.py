@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlmodel import col
 
 from complaint_tui.db import Store
+from complaint_tui.estates import default_estate, visible
 from complaint_tui.models import Case, Owner, Room, utcnow
 from complaint_tui.operators import Operator
 from complaint_tui.validation import RuleBroken, mask_phone, normalise_phone
@@ -34,9 +36,31 @@ class HistoryRow:
     matter: str
     next_step: str | None
     next_due_at: dt.datetime | None
+    estate: str = ""
 
 
-def _rows(store: Store, viewer: Operator | None, where: ColumnElement[bool], limit: int) -> list[HistoryRow]:
+def _in_estates(store: Store, estate: str) -> ColumnElement[bool] | None:
+    """The cases a history may show: of ``estate`` if one is named, and only ever of the
+    estates the desk is bound to (None: any)."""
+    codes = visible(store.estates, (estate.strip(),) if estate.strip() else ())
+    if codes is None:
+        return None
+    return col(Case.estate).in_(codes) if codes else false()
+
+
+def _room_estates(store: Store, estate: str) -> tuple[str, ...] | None:
+    """The estates an address is looked up in: the one named, else the only one the desk may
+    name (an address alone is ambiguous in a store of several estates), else every visible one."""
+    chosen = estate.strip() or default_estate(store.policy.estates, store.estates)
+    return visible(store.estates, (chosen,) if chosen else ())
+
+
+def _rows(
+    store: Store, viewer: Operator | None, where: ColumnElement[bool], limit: int, estate: str = ""
+) -> list[HistoryRow]:
+    scope = _in_estates(store, estate)
+    if scope is not None:
+        where = and_(where, scope)
     stmt = (
         select(
             col(Case.id),
@@ -55,6 +79,7 @@ def _rows(store: Store, viewer: Operator | None, where: ColumnElement[bool], lim
             col(Case.next_step),
             col(Case.next_due_at),
             col(Case.assignee_id),
+            col(Case.estate),
         )
         .join(Owner, col(Owner.id) == col(Case.owner_id))
         .join(Room, col(Room.id) == col(Case.room_id))
@@ -81,30 +106,49 @@ def _rows(store: Store, viewer: Operator | None, where: ColumnElement[bool], lim
             r[12][:80],
             r[13],
             r[14],
+            r[16],
         )
         for r in raw
     ]
 
 
-def owner_history(store: Store, viewer: Operator | None, phone: str, limit: int = HISTORY_MAX) -> list[HistoryRow]:
-    """Open cases first, then the newest, of the owner with this phone (typed any usual way)."""
+def owner_history(
+    store: Store, viewer: Operator | None, phone: str, limit: int = HISTORY_MAX, estate: str = ""
+) -> list[HistoryRow]:
+    """Open cases first, then the newest, of the owner with this phone (typed any usual way);
+    of ``estate`` only if one is named, and of the desk's estates only if it is bound."""
     try:
         norm = normalise_phone(phone)
     except RuleBroken:
         return []
     owner_ids = select(col(Owner.id)).where(col(Owner.phone) == norm).scalar_subquery()
-    return _rows(store, viewer, col(Case.owner_id) == owner_ids, limit)
+    return _rows(store, viewer, col(Case.owner_id) == owner_ids, limit, estate)
+
+
+def _room_ids(store: Store, building: str, unit: str, room: str, estate: str) -> Any:
+    """The rooms at this address in the estates ``_room_estates`` chooses (another estate's
+    3栋-2-1502 is another room)."""
+    stmt = select(col(Room.id)).where(
+        col(Room.building) == building.strip(), col(Room.unit) == unit.strip(), col(Room.room) == room.strip()
+    )
+    codes = _room_estates(store, estate)
+    if codes is not None:
+        stmt = stmt.where(col(Room.estate).in_(codes) if codes else false())
+    return stmt
 
 
 def room_history(
-    store: Store, viewer: Operator | None, building: str, unit: str, room: str, limit: int = HISTORY_MAX
+    store: Store,
+    viewer: Operator | None,
+    building: str,
+    unit: str,
+    room: str,
+    limit: int = HISTORY_MAX,
+    estate: str = "",
 ) -> list[HistoryRow]:
-    room_ids = (
-        select(col(Room.id))
-        .where(col(Room.building) == building.strip(), col(Room.unit) == unit.strip(), col(Room.room) == room.strip())
-        .scalar_subquery()
-    )
-    return _rows(store, viewer, col(Case.room_id) == room_ids, limit)
+    """Open cases first, then the newest, of the room at this address of ``estate`` (empty: the
+    only estate the desk may name)."""
+    return _rows(store, viewer, col(Case.room_id).in_(_room_ids(store, building, unit, room, estate)), limit, estate)
 
 
 def likely_duplicates(
@@ -118,9 +162,11 @@ def likely_duplicates(
     category: str | None = None,
     within_days: int = 30,
     now: dt.datetime | None = None,
+    estate: str = "",
 ) -> list[HistoryRow]:
     """Open cases from the same phone or room received lately, same category first: offer to
-    append to one of them instead of opening a new case."""
+    append to one of them instead of opening a new case. Within ``estate`` (empty: the only
+    one the desk may name): the same room number in another estate is another room."""
     ors: list[ColumnElement[bool]] = []
     try:
         norm = normalise_phone(phone) if phone.strip() else None
@@ -129,15 +175,13 @@ def likely_duplicates(
     if norm:
         ors.append(col(Case.owner_id) == select(col(Owner.id)).where(col(Owner.phone) == norm).scalar_subquery())
     if building.strip() and unit.strip() and room.strip():
-        rid = select(col(Room.id)).where(
-            col(Room.building) == building.strip(), col(Room.unit) == unit.strip(), col(Room.room) == room.strip()
-        )
-        ors.append(col(Case.room_id) == rid.scalar_subquery())
+        ors.append(col(Case.room_id).in_(_room_ids(store, building, unit, room, estate)))
     if not ors:
         return []
     since = (now or utcnow()) - dt.timedelta(days=within_days)
     where = col(Case.is_open).is_(True) & (col(Case.received_at) >= since) & or_(*ors)
-    rows = _rows(store, viewer, where, HISTORY_MAX)
+    scope = estate.strip() or default_estate(store.policy.estates, store.estates) or ""
+    rows = _rows(store, viewer, where, HISTORY_MAX, scope)
     if category:
         rows.sort(key=lambda r: r.category != category)
     return rows

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlmodel import col
 
 from complaint_tui.db import Store
+from complaint_tui.estates import visible
 from complaint_tui.models import OPEN_STATUSES, AuditEvent, Case, Room, utcnow
 from complaint_tui.operators import Operator
 from complaint_tui.queries.driver import fetch_all, from_db_time, to_db_time
@@ -42,6 +43,8 @@ class QueueFilter:
     departments: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     buildings: tuple[str, ...] = ()
+    # Estate codes (estates.py); a desk bound to its estates never sees others' whatever this says.
+    estates: tuple[str, ...] = ()
     assignee_id: int | None = None
     mine: bool = False
     unassigned: bool = False
@@ -88,6 +91,7 @@ class QueueRow:
     chase_count: int
     updated_at: dt.datetime
     paused_at: dt.datetime | None = None
+    estate: str = ""  # its code; the desk shows the policy's name
 
     def time_left(self, now: dt.datetime) -> dt.timedelta | None:
         """Time to the next due step (negative: overdue); frozen at the pause while paused."""
@@ -106,6 +110,9 @@ class QueuePage:
 
 def _conditions(store: Store, viewer: Operator | None, f: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
+    estates = visible(store.estates, f.estates)
+    if estates is not None:
+        conds.append(col(Case.estate).in_(estates) if estates else false())
     if f.statuses:
         conds.append(col(Case.status).in_(f.statuses))
     if f.open_only or f.overdue:
@@ -156,7 +163,7 @@ def _sort_key(sort: QueueSort) -> Any:
 _PAGE_SELECT = (
     "SELECT c.id, c.number, c.version, c.received_at, c.channel, c.category, c.urgency, "
     "r.building, r.unit, r.room, o.name, o.phone, c.status, c.department, s.name, c.next_step, "
-    "c.next_due_at, c.paused_at, c.reopen_count, c.chase_count, c.updated_at, c.queue_due_at "
+    "c.next_due_at, c.paused_at, c.reopen_count, c.chase_count, c.updated_at, c.queue_due_at, c.estate "
     "FROM complaint_case c JOIN owner o ON o.id = c.owner_id JOIN room r ON r.id = c.room_id "
     "LEFT JOIN staff s ON s.id = c.assignee_id"
 )
@@ -186,6 +193,13 @@ def _where(
     dialect = store.dialect
     terms: list[str] = []
     params: list[Any] = []
+    estates = visible(store.estates, f.estates)
+    if estates is not None:
+        # Each estate's cases in queue order: the estate indexes (migration 0007).
+        if estates:
+            _in("c.estate", estates, terms, params)
+        else:
+            terms.append("1 = 0")  # a filter naming only estates the desk is not bound to
     open_only = f.open_only or f.overdue
     if len(f.statuses) == 1:
         _in("c.status", f.statuses, terms, params)
@@ -291,6 +305,7 @@ def _row(r: tuple[Any, ...]) -> QueueRow:
                 r[19],  # chase_count
                 from_db_time(r[20]),  # updated_at
                 paused_at,
+                r[22],  # estate
             ),
             strict=True,
         )

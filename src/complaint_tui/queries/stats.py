@@ -12,10 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, cast, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, Date, and_, case, cast, false, func, literal, literal_column, select
 from sqlmodel import col
 
 from complaint_tui.db import Store
+from complaint_tui.estates import visible
 from complaint_tui.models import Case, Finding, ReturnVisit, Room, StepClock, UTCDateTime, utcnow
 from complaint_tui.policy import Step
 
@@ -60,6 +61,7 @@ class Statistics:
     visited_cases: int
     reopened_cases: int
     weekly: list[WeekCount] = field(default_factory=list)
+    by_estate: dict[str, int] = field(default_factory=dict)
 
     @property
     def reopen_rate(self) -> float | None:
@@ -84,10 +86,19 @@ def _local_day(store: Store, column: Any) -> ColumnElement[dt.date]:
 
 
 def statistics(
-    store: Store, since: dt.datetime | None = None, until: dt.datetime | None = None, now: dt.datetime | None = None
+    store: Store,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    estates: tuple[str, ...] = (),
 ) -> Statistics:
+    """The figures of the cases received in ``[since, until)``, of ``estates`` if any are named,
+    and only ever of the estates the desk is bound to (``Store.estates``)."""
     now = now or utcnow()
     period = _period(since, until)
+    shown = visible(store.estates, estates)
+    if shown is not None:
+        period.append(col(Case.estate).in_(shown) if shown else false())
     where = and_(*period) if period else literal_column("1") == literal_column("1")
 
     with store.read() as s:
@@ -105,6 +116,7 @@ def statistics(
         by_department = grouped(col(Case.department))
         by_channel = grouped(col(Case.channel))
         by_urgency = grouped(col(Case.urgency))
+        by_estate = grouped(col(Case.estate))
 
         cause_rows = s.execute(
             select(col(Finding.cause_code), func.count(func.distinct(col(Finding.case_id))))
@@ -207,6 +219,7 @@ def statistics(
         visited_cases=int(visited),
         reopened_cases=int(reopened),
         weekly=weekly,
+        by_estate=by_estate,
     )
 
 
