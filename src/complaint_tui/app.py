@@ -380,7 +380,7 @@ class DeskApp(KeyOrderApp):
 
     def action_command_palette(self) -> None:
         """Textual's palette, with its prompt in the desk's language (its own is English)."""
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
             placeholder = t("tui.palette.placeholder", self.lang)
             self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
 
