@@ -673,3 +673,15 @@ def test_a_copy_of_evidence_is_saved_out_of_the_store_and_never_over_a_file(
     with pytest.raises(DeskError) as err:
         sv.save_evidence_copy(store, "0" * 64, "x.jpg", tmp_path / "x.jpg")
     assert err.value.key == "error.evidence_missing" and "已没有" in err.value.message("zh")
+
+
+def test_a_blank_merge_target_is_required_not_looked_up(store: Store, team: Team) -> None:
+    """The merge form left empty says the field is required, not 'case  not found'."""
+    r = sv.intake(store, team.desk, intake_form())
+    with pytest.raises(InvalidInput) as refused:
+        sv.merge(store, team.desk, r.case_id, r.version, into_number="  ")
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("into_number", "required")]
+    assert "Merge into case number: required" in refused.value.message("en")
+    with store.read() as s:
+        case = s.get(Case, r.case_id)
+        assert case is not None and case.version == r.version and case.status == "received"

@@ -180,8 +180,9 @@ def merge(
     now: dt.datetime | None = None,
 ) -> CaseChange:
     """Fold a duplicate into the open case it repeats; its clocks stop, the target notes it."""
+    typed = required_field("into_number", into_number)  # blank: "required", not "case  not found"
     with case_step(store, operator, case_id, version, Action.MERGE, now) as step:
-        target = _lock_target(store, step.session, into_number)
+        target = _lock_target(store, step.session, typed)
         if target.id == step.case_id:
             raise StepRefused("guard.merge_self")
         if Status(target.status) in FINAL_STATUSES:
