@@ -7,9 +7,14 @@ and case in the default estate. Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
+import json
 import os
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,10 +29,13 @@ from complaint_tui import services as sv
 from complaint_tui.audit_chain import Event, queue_event
 from complaint_tui.db import Store, check, current_revision, make_engine, open_store
 from complaint_tui.errors import InvalidInput, NotFound
+from complaint_tui.exporting import COLUMN_CODES, ExportFormat, ExportRequest, export_cases
+from complaint_tui.importing import IMPORT_COLUMNS, ImportRejected, apply_import, read_import
 from complaint_tui.models import Case, Owner, Room, Staff
-from complaint_tui.policy import Policy, default_policy, load_policy
+from complaint_tui.policy import Policy, PolicyError, default_policy, load_policy
 from complaint_tui.reporting import Breakdown, build_report, render_markdown
 from complaint_tui.services.intake import case_columns, check_intake, plan_intake_row
+from tests.batch.conftest import csv_text, row
 from tests.conftest import Team
 from tests.helpers import intake_form
 from tests.pg_server import PgServer
@@ -265,3 +273,81 @@ def test_intake_names_the_estate_when_the_store_has_several(estates: Store, team
     with estates.read() as s:
         assert s.get(Case, bound.case_id).estate == "hy"  # type: ignore[union-attr]
         assert s.get(Case, single.case_id).estate == "main"  # type: ignore[union-attr]
+
+
+def test_the_import_takes_an_estate_column_and_the_export_gives_one(estates: Store, team: Team, tmp_path: Path) -> None:
+    """Issue 9 item 6: imported rows go to the estate their column names (the same address in
+    two estates makes two rooms); with several estates a row without one is refused by column and
+    rule, and nothing is written; the export's last column is the estate (codes, or names)."""
+    later = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)  # after the rows were received
+    both = [row(1, estate="lh", room="1502"), row(2, estate="hy", room="1502")]
+    both[1]["building"], both[1]["unit"] = both[0]["building"], both[0]["unit"]
+    summary = apply_import(
+        estates, team.desk, read_import(io.StringIO(csv_text(both)), estates.policy, later), now=later
+    )
+    assert len(summary.imported) == 2
+    with estates.read() as s:
+        assert sorted(r.estate for r in s.exec(select(Room)).all()) == ["hy", "lh"]
+
+    columns = [c for c in IMPORT_COLUMNS if c != "estate"]
+    with pytest.raises(ImportRejected) as refused:
+        plan = read_import(io.StringIO(csv_text([row(3)], columns)), estates.policy, later)
+        apply_import(estates, team.desk, plan, now=later)
+    assert [(p.line, p.column, p.rule) for p in refused.value.problems] == [(2, "estate", "required")]
+    assert q.queue_count(estates, team.supervisor, now=later) == 2
+
+    def exported(labels: str | None) -> list[list[str]]:
+        out = io.BytesIO()
+        export_cases(estates, ExportRequest(ExportFormat.CSV, labels=labels), out, now=later)
+        return list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+
+    codes = exported(None)
+    assert codes[0][-1] == "estate" and codes[0][:-1] == [c for c in COLUMN_CODES if c != "estate"]
+    assert sorted((r[1], r[-1]) for r in codes[1:]) == [("PAPER-0001", "lh"), ("PAPER-0002", "hy")]
+    names = exported("zh")
+    assert names[0][-1] == "项目" and sorted(r[-1] for r in names[1:]) == ["海韵花园", "绿湖小区"]
+
+
+CLI = str(Path(sys.executable).with_name("complaint-tui"))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COMPLAINT_TUI_DB": "", "COMPLAINT_TUI_POLICY": ""}
+    return subprocess.run(
+        [CLI, "--lang", "en", *args], capture_output=True, text=True, timeout=120, env=env, stdin=subprocess.DEVNULL
+    )
+
+
+def test_the_command_line_binds_reports_and_refuses_by_estate(estates: Store, team: Team, tmp_path: Path) -> None:
+    """Issue 9 item 6: ``report --by estate`` and ``--estate`` through the command line; an
+    estate the policy does not know is refused in one line with exit 1, for the desk too."""
+    _same_address_in_both(estates, team)
+    url = estates.engine.url.render_as_string(hide_password=False)
+    policy = str(tmp_path / "estates.toml")  # the estates fixture's policy file
+    run = _cli("report", "--by", "estate", "--format", "json", "--db", url, "--policy", policy)
+    assert run.returncode == 0, run.stderr
+    assert [(r["key"], r["count"]) for r in json.loads(run.stdout)["breakdown"]["rows"]] == [("hy", 1), ("lh", 1)]
+    run = _cli("report", "--estate", "hy", "--format", "json", "--db", url, "--policy", policy)
+    assert json.loads(run.stdout)["total"] == 1 and json.loads(run.stdout)["estates"] == ["hy"]
+    for args in (["report", "--estate", "nope"], ["--estate", "nope"]):
+        refused = _cli(*args, "--db", url, "--policy", policy)
+        output = (refused.stdout + refused.stderr).strip()
+        assert refused.returncode == 1 and len(output.splitlines()) == 1, output
+        assert "nope" in output and "Traceback" not in output
+    desk = _cli("--estate", "nope", "--db", url, "--policy", policy)
+    assert (desk.stdout + desk.stderr).strip() == "Estate nope is not in the policy; known estates: lh, hy"
+
+
+def test_a_policy_names_each_estate_once_with_a_short_code(tmp_path: Path) -> None:
+    """An estate code is a code like the policy's others, at most 32 characters, declared once;
+    a policy that declares none has the one default estate the migration fills."""
+    assert list(default_policy().estates) == ["main"]
+    assert default_policy().estates["main"].label("zh") == "本项目"
+    twice = TWO_ESTATES + '\n[[estates]]\ncode = "lh"\nname = { zh = "又一个", en = "Again" }\n'
+    with pytest.raises(PolicyError) as dup:
+        _policy_with(tmp_path, twice)
+    assert dup.value.policy_key == "estates[2].code" and dup.value.rule == "duplicate"
+    long = f'\n[[estates]]\ncode = "{"x" * 33}"\nname = {{ zh = "长", en = "Long" }}\n'
+    with pytest.raises(PolicyError) as too_long:
+        _policy_with(tmp_path, long)
+    assert too_long.value.policy_key == "estates[0].code" and too_long.value.rule == "code_length"
