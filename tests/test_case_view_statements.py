@@ -43,7 +43,7 @@ from complaint_tui.operators import Operator
 from complaint_tui.workflow import available
 from tests.conftest import BACKENDS, Team, new_store_url
 from tests.helpers import intake_form
-from tests.test_services import resolved
+from tests.test_services import finding, investigated, resolved
 
 CASE_VIEW_MAX_STATEMENTS = 8
 
@@ -198,3 +198,19 @@ def test_the_view_holds_what_each_table_holds_and_offers_what_the_guards_allow(d
             for viewer in viewers:
                 shown = q.case_detail(store, viewer, case.id).actions
                 assert shown == available(facts, viewer.actor), (case.number, viewer.login)
+
+
+def test_the_actions_follow_the_latest_finding(store: Store, team: Team) -> None:
+    """The guard inputs the view computes from its rows are those a verb reads (case_facts): a
+    second finding in the cycle replaces the first (S2.4), so a case found invalid after all is
+    offered no plan."""
+    cid, v = investigated(store, team)
+    v = finding(store, team, cid, v, valid=True, responsibility="property_company")
+    finding(store, team, cid, v, valid=False, responsibility="none")
+    with Session(store.engine) as session:
+        case = session.get(Case, cid)
+        assert case is not None
+        facts = case_facts(session, store, case)
+    assert facts.finding_valid is False  # the second finding is the current one
+    for viewer in (team.handler, team.supervisor, team.desk):
+        assert q.case_detail(store, viewer, cid).actions == available(facts, viewer.actor), viewer.login
