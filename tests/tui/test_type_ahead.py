@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, select
+from textual.css.query import NoMatches
 
 from complaint_tui.db import Store
 from complaint_tui.desk import OpenCase
@@ -47,6 +48,14 @@ def slow_store(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> Callable
         monkeypatch.setattr(sqlite_store, "write", slowed(sqlite_store.write))
 
     return slow_down
+
+
+def value_of(app: Any, selector: str) -> str | None:
+    """What the field ``selector`` holds on the screen shown, or None while it is not there."""
+    try:
+        return str(app.screen.query_one(selector).value)
+    except NoMatches:
+        return None
 
 
 def rows(store: Store, model: Any, case_id: int) -> list[Any]:
@@ -119,7 +128,7 @@ async def test_a_whole_phone_intake_typed_ahead_lands_in_its_fields(
             with sqlite_store.read() as session:
                 return len(session.exec(select(Case)).all()) == 2
 
-        await wait_until(pilot, saved, timeout=60)
+        await wait_until(pilot, saved, timeout=180)
         await settle(pilot)
         await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "f-channel", timeout=20)
         with sqlite_store.read() as session:
@@ -289,7 +298,7 @@ async def test_a_verb_form_typed_ahead_saves_every_key(
         await open_case(pilot, case_id)
         slow_store()
         burst(app, *keys)
-        await wait_until(pilot, lambda: stored(sqlite_store, case_id) == expected, timeout=30)
+        await wait_until(pilot, lambda: stored(sqlite_store, case_id) == expected, timeout=120)
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)  # the form closed: saved, nothing refused
 
@@ -309,6 +318,23 @@ async def test_keys_typed_while_a_save_runs_go_to_the_next_form(
         burst(app, "a", "已联系业主", "ctrl+s", "o", "明早九点上门", "ctrl+s")
         expected = ["已联系业主", "明早九点上门"]
         updates = lambda: [u.content for u in rows(sqlite_store, OwnerUpdate, case_id)][1:]  # noqa: E731
-        await wait_until(pilot, lambda: updates() == expected, 30)
+        await wait_until(pilot, lambda: updates() == expected, 120)
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
+
+
+async def test_a_name_typed_over_the_owner_found_replaces_it(sqlite_store: Store, staff: Staff) -> None:
+    """S6.2: the lookup answers before the clerk types (the known owner's name fills the empty,
+    focused name field, the focus stays there); the name the clerk then types replaces the offer
+    instead of being added to it, and the rooms filled are kept."""
+    file_intake(sqlite_store, staff.desk, received_at=None)  # 张伟 on 13812345678, 3栋-2-1502
+    app = make_app(sqlite_store, "zh", operator="zhao")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        burst(app, "f3", "2", "13812345678", "enter")
+        await wait_until(pilot, lambda: value_of(app, "#f-owner_name") == "张伟", timeout=60)
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "f-owner_name"
+        burst(app, "徐娜", "enter")
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "f-building", timeout=60)
+        assert (value_of(app, "#f-owner_name"), value_of(app, "#f-room")) == ("徐娜", "1502")

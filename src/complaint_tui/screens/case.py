@@ -50,6 +50,9 @@ class CaseLoaded(Message):
 class CaseScreen(DeskScreen):
     """Everything about one case; reloads itself when any desk changes the store."""
 
+    # A verb key typed while the case (re)loads waits for it: it is offered by the case as saved.
+    HOLD_KEYS_FOR = frozenset({"save", "case"})
+
     BINDINGS = [
         Binding("escape", "close_case", "keys.case.back", id="case-back"),
         Binding("E", "save_evidence", "keys.case.save_evidence", id="case-save-evidence"),

@@ -516,7 +516,9 @@ class IntakeScreen(DeskScreen):
             for i, e in enumerate(self.evidence)
         ]
         self.query_one(EvidenceList).show_items(lines, highlight)
-        self.query_one("#evidence-none").display = not lines
+        self.query_one("#evidence-none", Static).update(
+            self.tr("tui.intake.evidence_list" if lines else "tui.intake.no_evidence")
+        )
 
     # --- saving ------------------------------------------------------------------------------
 

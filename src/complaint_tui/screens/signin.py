@@ -63,6 +63,8 @@ class SignInScreen(DeskScreen):
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
     ]
+    # Names typed while the list loads, and keys typed after the PIN, wait for it (type-ahead).
+    HOLD_KEYS_FOR = frozenset({"staff", "signed_in"})
 
     def __init__(self) -> None:
         super().__init__(id="signin")
