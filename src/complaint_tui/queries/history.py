@@ -148,7 +148,8 @@ def room_history(
 ) -> list[HistoryRow]:
     """Open cases first, then the newest, of the room at this address of ``estate`` (empty: the
     only estate the desk may name)."""
-    return _rows(store, viewer, col(Case.room_id).in_(_room_ids(store, building, unit, room, estate)), limit, estate)
+    # The address names the estate's room; the cases are then that room's (and the binding's).
+    return _rows(store, viewer, col(Case.room_id).in_(_room_ids(store, building, unit, room, estate)), limit)
 
 
 def likely_duplicates(
