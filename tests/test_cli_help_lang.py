@@ -194,3 +194,20 @@ def test_a_long_chinese_help_line_wraps_without_losing_characters() -> None:
     assert "…" not in page
     flat = "".join(line.strip().strip(BORDER).strip() for line in page.splitlines())
     assert "complaints.sqlite3。［环境变量：COMPLAINT_TUI_DB］" in flat.replace(" ", "")
+
+
+@pytest.mark.parametrize("width", [12, 17, 24, 40])
+def test_chinese_help_wraps_at_any_character_and_keeps_punctuation_in_place(width: int) -> None:
+    """A Chinese sentence has no spaces: it breaks between characters, never past the width; a
+    closing mark never starts a line and an opening bracket never ends one; nothing is lost."""
+    from rich.cells import cell_len
+
+    from complaint_tui.cli_help import wrap
+
+    text = "存储：SQLite 文件或数据库地址（postgresql+psycopg://x）；默认：用户数据目录中的文件。［环境变量：DB］"
+    lines = wrap(text, width).splitlines()
+    assert len(lines) > 1
+    assert all(cell_len(line) <= width or " " not in line.strip() for line in lines), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert not any(line[:1] in "，。：；）］" for line in lines[1:]), lines
+    assert not any(line.rstrip()[-1:] in "（［" for line in lines), lines

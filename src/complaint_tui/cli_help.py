@@ -11,9 +11,11 @@ option's own line) comes from the same catalogs. A flag shows no value placehold
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
@@ -95,22 +97,56 @@ def _usage(cmd: TyperCommand | TyperGroup, ctx: Context) -> str:
     return t("help.usage", usage=" ".join(pieces))
 
 
-def _panel(title: str, rows: list[tuple[str, str, str]]) -> Panel:
+# A line may break before any Han character or full-width bracket, not only at a space: a Chinese
+# sentence has no spaces. Closing punctuation stays with the character before it.
+_HAN = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CLOSING = r"[\u3001\u3002\uff0c\uff1a\uff1b\uff09\uff3d\u201d\u300b]"
+_PIECES = re.compile(
+    r"[\uff08\uff3b\u201c\u300a]*"  # an opening bracket or quote goes with what follows it
+    rf"(?:[{_HAN}]|[^\s{_HAN}]+){_CLOSING}*\s*|\s+"  # a closing mark goes with what precedes it
+)
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` wrapped to ``width`` terminal cells, Chinese at any character, words at spaces;
+    each line's own indentation kept (the examples)."""
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        current, used = indent, cell_len(indent)
+        for piece in _PIECES.findall(line[len(indent) :]):
+            size = cell_len(piece.rstrip())
+            if used + size > width and current.strip():
+                out.append(current.rstrip())
+                current, used = indent, cell_len(indent)
+                piece = piece.lstrip()
+            current += piece
+            used += cell_len(piece)
+        out.append(current.rstrip())
+    return "\n".join(out)
+
+
+def _panel(title: str, rows: list[tuple[str, str, str]], width: int) -> Panel:
+    """A titled box of rows; the last column is wrapped here, to what is left of ``width`` once
+    the two name columns, the gaps between the columns and the box's border are taken."""
+    names = max(cell_len(r[0]) for r in rows)
+    placeholders = max(cell_len(r[1]) for r in rows)
+    room = max(20, width - 4 - names - placeholders - 4)
     table = Table(show_header=False, box=None, padding=(0, 1), expand=True, pad_edge=False)
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(style="yellow", no_wrap=True)
-    table.add_column(ratio=1, overflow="fold")  # a Chinese sentence has no spaces to wrap at
-    for row in rows:
-        table.add_row(*row)
+    table.add_column(ratio=1, overflow="fold")  # should the sum be off by a cell: fold, never cut
+    for name, placeholder, text in rows:
+        table.add_row(name, placeholder, wrap(text, room))
     return Panel(table, title=title, title_align="left", border_style="dim")
 
 
-def help_page(cmd: TyperCommand | TyperGroup, ctx: Context) -> list[RenderableType]:
-    """The parts of ``cmd``'s help page, in the current language."""
+def help_page(cmd: TyperCommand | TyperGroup, ctx: Context, width: int = 80) -> list[RenderableType]:
+    """The parts of ``cmd``'s help page, in the current language, for a terminal ``width`` wide."""
     parts: list[RenderableType] = [Padding(Text(_usage(cmd, ctx), style="bold"), (1, 1, 0, 1))]
     text = command_text(cmd, "text")
     if text:
-        parts.append(Padding(Text(text.rstrip()), (1, 1, 1, 1)))
+        parts.append(Padding(Text(wrap(text.rstrip(), width - 2)), (1, 1, 1, 1)))
     arguments: list[tuple[str, str, str]] = []
     options: list[tuple[str, str, str]] = []
     for param in cmd.get_params(ctx):
@@ -122,9 +158,9 @@ def help_page(cmd: TyperCommand | TyperGroup, ctx: Context) -> list[RenderableTy
             flag = bool(getattr(param, "is_flag", False))
             options.append((_option_names(param), "" if flag else _metavar(param), _param_help(param, ctx)))
     if arguments:
-        parts.append(_panel(t("help.arguments"), arguments))
+        parts.append(_panel(t("help.arguments"), arguments, width))
     if options:
-        parts.append(_panel(t("help.options"), options))
+        parts.append(_panel(t("help.options"), options, width))
     if isinstance(cmd, TyperGroup):
         commands = []
         for name in cmd.list_commands(ctx):
@@ -132,7 +168,7 @@ def help_page(cmd: TyperCommand | TyperGroup, ctx: Context) -> list[RenderableTy
             if sub is not None and not sub.hidden:
                 commands.append((name, "", command_text(sub, "short")))
         if commands:
-            parts.append(_panel(t("help.commands"), commands))
+            parts.append(_panel(t("help.commands"), commands, width))
     return parts
 
 
@@ -140,7 +176,7 @@ def render_help(cmd: TyperCommand | TyperGroup, ctx: Context) -> str:
     """The help page as text: coloured on a terminal, plain in a pipe or a test."""
     console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=False)
     with console.capture() as captured:
-        console.print(Group(*help_page(cmd, ctx)))
+        console.print(Group(*help_page(cmd, ctx, console.width)))
     return captured.get().rstrip("\n")
 
 
