@@ -39,6 +39,7 @@ from textual.worker import Worker, WorkerState
 
 from complaint_tui.change_feed import ChangeFeed, Changes
 from complaint_tui.commands import DeskCommands
+from complaint_tui.config import Settings
 from complaint_tui.db import Store
 from complaint_tui.desk import (
     CaseChanged,
@@ -58,7 +59,6 @@ from complaint_tui.queries import case_id_by_number
 from complaint_tui.screens.base import DeskMixin, translate_bindings
 from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import Operator, needs_pin, sign_in
-from complaint_tui.settings import Settings
 from complaint_tui.textual_private import all_screens, restore_app_bindings
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.widgets.typeahead import KeyOrderApp
