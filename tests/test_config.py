@@ -181,3 +181,23 @@ def test_a_driver_error_quoting_the_url_does_not_show_its_password() -> None:
     for result in (cli("report", "--db", address), cli("report", COMPLAINT_TUI_DB=address)):
         line = refused(result)
         assert "T0p-s3cret" not in line and "***" in line
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://desk:s3cr3t-pw@db:99x/c",
+        "nosuch://desk:s3cr3t-pw@db/c",
+        "postgresql+nodriver://desk:s3cr3t-pw@db/c",
+    ],
+)
+def test_the_engine_never_shows_the_password_of_a_url_it_refuses(url: str) -> None:
+    """The desk opens stores without the CLI's scrubbing: make_engine's own refusal masks it."""
+    from complaint_tui.db import make_engine
+    from complaint_tui.errors import StoreError
+
+    with pytest.raises(StoreError) as refused:
+        make_engine(url)
+    for lang in ("en", "zh"):
+        words = refused.value.message(lang)
+        assert "s3cr3t-pw" not in words and "desk:***@db" in words

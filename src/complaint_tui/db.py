@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import socket
 import sqlite3
@@ -86,7 +87,7 @@ def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = N
         parsed = make_url(url)
         backend = parsed.get_backend_name()
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number, a broken [IPv6]
-        raise StoreError("error.bad_url", url=url) from None
+        raise StoreError("error.bad_url", url=_shown(url)) from None
     if backend == "sqlite":
         path = sqlite_file(url)
         if path is not None and not path.parent.exists():
@@ -113,10 +114,19 @@ def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = N
                 connect_args=_pg_connect_args(parsed.query, limits),
             )
         except Exception as exc:  # a missing driver or a malformed option
-            raise StoreError("error.bad_url", url=url) from exc
+            raise StoreError("error.bad_url", url=_shown(url)) from exc
         _configure_postgresql(engine, limits, user_named_it="application_name" in parsed.query)
         return engine
-    raise StoreError("error.bad_url", url=url)
+    raise StoreError("error.bad_url", url=_shown(url))
+
+
+def _shown(url: str) -> str:
+    """``url`` as a message may show it: the password replaced by ``***``, even in a URL that
+    does not parse (the desk's paths have no CLI to scrub the line for them)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
 
 
 def _pg_connect_args(query: Any, limits: DbTimeouts) -> dict[str, Any]:
