@@ -117,6 +117,9 @@ class Limit:
         return f"{self.amount}{self.unit}"
 
 
+CORRECTION_WINDOW_DEFAULT = Limit(2, "h")
+
+
 @dataclass(frozen=True)
 class Policy:
     source: str
@@ -137,6 +140,8 @@ class Policy:
     max_failed_pins: int = MAX_FAILED_PINS_DEFAULT
     # The estates (项目/小区) of the store, in the policy's order (``estates``); never empty.
     estates: dict[str, Named] = field(default_factory=dict)
+    # How long after receipt the desk may still correct an intake record (a supervisor always may).
+    correction_window: Limit = CORRECTION_WINDOW_DEFAULT
 
     @property
     def most_urgent(self) -> str:
@@ -393,6 +398,11 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
 
     estates = _estates(source, data)
 
+    intake = data.get("intake", {})
+    if not isinstance(intake, dict):
+        raise PolicyError(source, "intake", "table")
+    window = _limit(source, "intake.correction_window", intake.get("correction_window", str(CORRECTION_WINDOW_DEFAULT)))
+
     cal = data.get("calendar", {})
     if not isinstance(cal, dict):
         raise PolicyError(source, "calendar", "table")
@@ -418,6 +428,7 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
         calendar=calendar,
         max_failed_pins=max_failed_pins,
         estates=estates,
+        correction_window=window,
     )
 
 

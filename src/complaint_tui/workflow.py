@@ -47,6 +47,8 @@ class Action(StrEnum):
     CHASE = "chase"
     PAUSE = "pause"
     RESUME = "resume"
+    CORRECT_INTAKE = "correct_intake"
+    RECLASSIFY = "reclassify"
 
 
 S = Status
@@ -78,6 +80,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.CHASE: (OPEN, None),
     Action.PAUSE: (OPEN, None),
     Action.RESUME: (OPEN, None),
+    Action.CORRECT_INTAKE: (OPEN, None),
+    Action.RECLASSIFY: (OPEN, None),
 }
 
 _DESK = {
@@ -95,6 +99,8 @@ _DESK = {
     Action.CHASE,
     Action.PAUSE,
     Action.RESUME,
+    # Within the policy's correction window only (``correction_refusal``).
+    Action.CORRECT_INTAKE,
 }
 _HANDLER = {
     Action.ACKNOWLEDGE,
@@ -115,6 +121,8 @@ _HANDLER = {
     Action.CHASE,
     Action.PAUSE,
     Action.RESUME,
+    # A safety matter found during the investigation is raised by whoever finds it (S6.3).
+    Action.RECLASSIFY,
 }
 # Who may take which action. Forced closing, manual reopening and undoing a merge are the
 # supervisor's; an admin keeps the staff list and the store, not cases.
@@ -357,6 +365,14 @@ def task_finisher_refusal(facts: CaseFacts, actor: Actor, task_department: str) 
     ):
         return Refusal("guard.other_department")
     return None
+
+
+def correction_refusal(role: Role, window: dt.datetime, now: dt.datetime) -> Refusal | None:
+    """A supervisor may correct an intake record at any time; the desk only until ``window``
+    (the receipt time plus the policy's ``[intake] correction_window``, in the centre's zone)."""
+    if role is Role.SUPERVISOR or now <= window:
+        return None
+    return Refusal("guard.correction_window", {"until": window.strftime("%Y-%m-%d %H:%M")})
 
 
 def assignee_refusal(facts: CaseFacts, assignee_id: int, assignee_role: Role, assignee_active: bool) -> Refusal | None:

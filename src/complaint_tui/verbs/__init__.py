@@ -11,7 +11,7 @@ action list and the dialog are built from it.
 
 from __future__ import annotations
 
-from complaint_tui.verbs import closing, contacts, investigation, resolution
+from complaint_tui.verbs import closing, contacts, investigation, records, resolution
 from complaint_tui.verbs.base import (
     _DECLARED,
     Ask,
@@ -26,7 +26,7 @@ from complaint_tui.verbs.base import (
 from complaint_tui.workflow import Action
 
 # The stages, in the standard's order; declaring a command in one of them registers it.
-_STAGES = tuple(module.__name__ for module in (investigation, resolution, closing, contacts))
+_STAGES = tuple(module.__name__ for module in (investigation, resolution, closing, contacts, records))
 
 
 def _place(command: type[Command]) -> tuple[bool, int, int]:

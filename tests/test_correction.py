@@ -1,0 +1,212 @@
+"""Correcting the intake record and reclassifying a case (issue 8 item 9), on both databases:
+who may, until when, what the store then holds, and what the history keeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from complaint_tui import queries as q
+from complaint_tui import services as sv
+from complaint_tui.db import Store
+from complaint_tui.errors import InvalidInput, RoleRefused, StepRefused
+from complaint_tui.models import AuditEvent, Case, Owner, Room, StepClock
+from complaint_tui.services.correction import correct_intake, reclassify
+from tests.conftest import Team
+from tests.helpers import intake_form
+
+T0 = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Shanghai
+
+RECORD: dict[str, Any] = {
+    "owner_name": "张伟",
+    "phone": "138 1234 5678",
+    "building": "3栋",
+    "unit": "2",
+    "room": "1502",
+    "object_text": "卫生间天花板",
+    "matter_what": "楼上漏水，天花板滴水",
+    "matter_when": "昨晚十点起",
+    "matter_where": "主卫",
+    "matter_state": "仍在滴水",
+    "demand": "尽快维修并查明原因",
+}
+
+
+def taken(store: Store, team: Team, **changes: Any) -> sv.IntakeReceipt:
+    return sv.intake(store, team.desk, intake_form(received_at=T0, **changes), now=T0)
+
+
+def the_case(store: Store, case_id: int) -> tuple[Case, Owner, Room]:
+    with store.read() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        owner, room = s.get(Owner, case.owner_id), s.get(Room, case.room_id)
+        assert owner is not None and room is not None
+        return case, owner, room
+
+
+def last_event(store: Store, case_id: int) -> AuditEvent:
+    with store.read() as s:
+        event = s.exec(
+            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.id).desc())
+        ).first()
+        assert event is not None
+        return event
+
+
+def test_the_desk_corrects_a_wrong_phone_and_room_within_the_window(store: Store, team: Team) -> None:
+    """Issue 8 item 9: the wrong phone, room and owner name are corrected; the case now belongs
+    to the right owner and room, the search finds the new number, and the history keeps the old
+    values beside the new ones (S1.4)."""
+    r = taken(store, team)
+    fixed = RECORD | {"owner_name": "张玮", "phone": "139-8765-4321", "room": "1503"}
+    change = correct_intake(store, team.desk, r.case_id, r.version, **fixed, now=T0 + dt.timedelta(minutes=90))
+    assert change.version == r.version + 1
+    case, owner, room = the_case(store, r.case_id)
+    assert (owner.name, owner.phone, room.room) == ("张玮", "13987654321", "1503")
+    event = last_event(store, r.case_id)
+    assert event.action == "correct_intake"
+    assert event.after is not None
+    corrected = event.after["corrected"]
+    assert corrected["phone"] == {"before": "13812345678", "after": "13987654321"}
+    assert corrected["room"] == {"before": "1502", "after": "1503"}
+    assert corrected["owner_name"] == {"before": "张伟", "after": "张玮"}
+    assert "building" not in corrected  # only what changed
+    assert found(store, team, "13987654321") == {case.id}
+    assert found(store, team, "13812345678") == set()
+
+
+def found(store: Store, team: Team, words: str) -> set[int | None]:
+    page = q.queue_page(store, team.supervisor, q.QueueFilter(search=words), now=T0)
+    return {row.id for row in page.rows}
+
+
+def test_after_the_window_the_desk_is_refused_and_a_supervisor_is_not(store: Store, team: Team) -> None:
+    """The default policy's window is 2 hours: at 2 h 1 min the desk is told until when it could
+    have, nothing is written; the supervisor corrects the matter then."""
+    r = taken(store, team)
+    late = T0 + dt.timedelta(hours=2, minutes=1)
+    fixed = RECORD | {"matter_what": "楼上漏水，客厅也有水渍"}
+    with pytest.raises(StepRefused) as refused:
+        correct_intake(store, team.desk, r.case_id, r.version, **fixed, now=late)
+    assert refused.value.key == "guard.correction_window"
+    assert "2026-11-25 12:00" in refused.value.message("en")
+    assert the_case(store, r.case_id)[0].version == r.version
+    # At exactly the end of the window the desk still may.
+    edge = correct_intake(store, team.desk, r.case_id, r.version, **fixed, now=T0 + dt.timedelta(hours=2))
+    again = RECORD | {"matter_what": "楼上漏水，客厅和卧室都有水渍"}
+    correct_intake(store, team.supervisor, r.case_id, edge.version, **again, now=T0 + dt.timedelta(days=3))
+    assert the_case(store, r.case_id)[0].matter_what == "楼上漏水，客厅和卧室都有水渍"
+
+
+def test_the_window_follows_the_policy(alt_store: Store) -> None:
+    """Under a centre's own policy (correction_window = "1wd") the desk may still correct the
+    next working day at 09:59 (Thursday), where the default's 2 hours are long gone."""
+    sv.add_staff(alt_store, None, login="wang", name="王芳", role="supervisor", pin_code="2468")
+    boss = sv.sign_in(alt_store, "wang", "2468")
+    sv.add_staff(alt_store, boss, login="zhao", name="赵敏", role="desk", pin_code="1357")
+    desk = sv.sign_in(alt_store, "zhao", "1357")
+    r = sv.intake(alt_store, desk, intake_form(received_at=T0), now=T0)
+    fixed = RECORD | {"unit": "3"}
+    change = correct_intake(alt_store, desk, r.case_id, r.version, **fixed, now=T0 + dt.timedelta(hours=23, minutes=59))
+    assert the_case(alt_store, r.case_id)[2].unit == "3"
+    with pytest.raises(StepRefused) as refused:
+        correct_intake(
+            alt_store,
+            desk,
+            r.case_id,
+            change.version,
+            **(fixed | {"unit": "4"}),
+            now=T0 + dt.timedelta(hours=24, minutes=1),
+        )
+    assert refused.value.key == "guard.correction_window"
+
+
+def test_a_correction_is_checked_as_at_intake_and_writes_nothing_when_wrong(store: Store, team: Team) -> None:
+    r = taken(store, team)
+    bad = RECORD | {"phone": "12345", "building": "", "demand": " "}
+    with pytest.raises(InvalidInput) as wrong:
+        correct_intake(store, team.desk, r.case_id, r.version, **bad, now=T0)
+    assert {p.field for p in wrong.value.problems} == {"phone", "building", "demand"}
+    with pytest.raises(InvalidInput) as same:
+        correct_intake(store, team.desk, r.case_id, r.version, **RECORD, now=T0)
+    assert [p.rule for p in same.value.problems] == ["nothing_changed"]
+    case, owner, room = the_case(store, r.case_id)
+    assert (case.version, owner.phone, room.building) == (r.version, "13812345678", "3栋")
+
+
+def test_a_handler_may_not_correct_the_intake_record(store: Store, team: Team) -> None:
+    r = taken(store, team)
+    with pytest.raises(RoleRefused) as refused:
+        correct_intake(store, team.handler, r.case_id, r.version, **(RECORD | {"unit": "5"}), now=T0)
+    assert refused.value.key == "guard.role"
+
+
+def open_clocks(store: Store, case_id: int) -> dict[str, dt.datetime]:
+    with store.read() as s:
+        rows = s.exec(select(StepClock).where(StepClock.case_id == case_id, col(StepClock.done_at).is_(None))).all()
+        return {c.step: c.due_at for c in rows}
+
+
+def test_raising_to_safety_restarts_the_open_clocks_by_the_new_limits(store: Store, team: Team) -> None:
+    """S6.3: a leak found to be a safety matter an hour after intake: the category becomes
+    safety, the urgency critical, the resolution clock restarts at 24 h from now (not 3 working
+    days from intake) and the queue sorts by it; the reason is in the history."""
+    r = taken(store, team)
+    v = sv.acknowledge(
+        store, team.desk, r.case_id, r.version, "phone", "已回电", now=T0 + dt.timedelta(minutes=30)
+    ).version
+    now = T0 + dt.timedelta(hours=1)
+    reclassify(store, team.handler, r.case_id, v, category="safety", urgency="normal", reason="电线泡水", now=now)
+    case = the_case(store, r.case_id)[0]
+    assert (case.category, case.urgency) == ("safety", "critical")
+    assert open_clocks(store, r.case_id) == {"resolution": now + dt.timedelta(hours=24)}
+    assert case.next_due_at == now + dt.timedelta(hours=24)
+    event = last_event(store, r.case_id)
+    assert event.action == "reclassify" and event.after is not None
+    assert event.after["reason"] == "电线泡水"
+    assert event.after["urgency"] == {"before": "normal", "after": "critical"}
+
+
+def test_raising_the_urgency_to_the_top_restarts_too_but_never_later(store: Store, team: Team) -> None:
+    """Raised to critical with the first response still open: it becomes due 30 min from now,
+    sooner than the 2 h it had; a clock already due sooner than the new limit keeps its time."""
+    r = taken(store, team)
+    now = T0 + dt.timedelta(minutes=20)
+    reclassify(
+        store, team.supervisor, r.case_id, r.version, category="repair", urgency="critical", reason="老人独居", now=now
+    )
+    clocks = open_clocks(store, r.case_id)
+    assert clocks["first_response"] == now + dt.timedelta(minutes=30)
+    assert clocks["resolution"] == now + dt.timedelta(hours=24)
+    r2 = taken(store, team, phone="139 1111 2222")
+    late = T0 + dt.timedelta(hours=1, minutes=50)  # first response due at T0+2h: 10 min left
+    reclassify(
+        store, team.supervisor, r2.case_id, r2.version, category="repair", urgency="critical", reason="升级", now=late
+    )
+    assert open_clocks(store, r2.case_id)["first_response"] == T0 + dt.timedelta(hours=2)
+
+
+def test_lowering_keeps_the_running_clocks(store: Store, team: Team) -> None:
+    r = taken(store, team, urgency="high")
+    before = open_clocks(store, r.case_id)
+    reclassify(store, team.supervisor, r.case_id, r.version, category="complaint", urgency="low", reason="误判", now=T0)
+    assert open_clocks(store, r.case_id) == before
+    assert the_case(store, r.case_id)[0].urgency == "low"
+
+
+def test_reclassify_needs_a_reason_a_change_and_a_handling_role(store: Store, team: Team) -> None:
+    r = taken(store, team)
+    with pytest.raises(InvalidInput) as no_reason:
+        reclassify(store, team.supervisor, r.case_id, r.version, category="safety", urgency="normal", reason=" ")
+    assert [p.field for p in no_reason.value.problems] == ["reason"]
+    with pytest.raises(InvalidInput) as same:
+        reclassify(store, team.supervisor, r.case_id, r.version, category="repair", urgency="normal", reason="无")
+    assert [p.rule for p in same.value.problems] == ["nothing_changed"]
+    with pytest.raises(RoleRefused) as refused:
+        reclassify(store, team.desk, r.case_id, r.version, category="safety", urgency="normal", reason="漏电")
+    assert refused.value.key == "guard.role"
+    assert the_case(store, r.case_id)[0].category == "repair"
