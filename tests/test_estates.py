@@ -351,3 +351,23 @@ def test_a_policy_names_each_estate_once_with_a_short_code(tmp_path: Path) -> No
     with pytest.raises(PolicyError) as too_long:
         _policy_with(tmp_path, long)
     assert too_long.value.policy_key == "estates[0].code" and too_long.value.rule == "code_length"
+
+
+def test_an_estate_with_its_own_policy_file_runs_its_clocks_by_it(store: Store, team: Team, tmp_path: Path) -> None:
+    """Issue 9 item 6: ``[[estates]] policy = "file.toml"`` gives one estate its own time limits
+    (S5.2); the other estates keep the shared policy's. A file that misses a code is refused."""
+    base = resources.files("complaint_tui.data").joinpath("policy.toml").read_text("utf-8")
+    faster = base.replace('[limits.normal]\nfirst_response = "2h"', '[limits.normal]\nfirst_response = "30m"')
+    assert faster != base
+    (tmp_path / "hy.toml").write_text(faster, encoding="utf-8")
+    policy = _policy_with(tmp_path, TWO_ESTATES.replace('code = "hy"\n', 'code = "hy"\npolicy = "hy.toml"\n'))
+    estates = Store(store.engine, policy)
+    lh, hy = _same_address_in_both(estates, team)
+    assert lh.first_response_due - NOW == dt.timedelta(hours=2)
+    assert hy.first_response_due - (NOW + dt.timedelta(minutes=5)) == dt.timedelta(minutes=30)
+    assert policy.for_estate("lh") is policy and policy.for_estate("hy") is not policy
+
+    (tmp_path / "few.toml").write_text(base.replace('code = "safety"', 'code = "danger"'), encoding="utf-8")
+    with pytest.raises(PolicyError) as refused:
+        _policy_with(tmp_path, TWO_ESTATES.replace('code = "hy"\n', 'code = "hy"\npolicy = "few.toml"\n'))
+    assert refused.value.policy_key == "estates[1].policy" and refused.value.rule == "estate_policy_codes"

@@ -164,7 +164,9 @@ def audit(
 
 def start_clock(session: Session, store: Store, case: Case, step: Step, start: dt.datetime) -> StepClock:
     assert case.id is not None
-    due, limit = store.policy.due_and_limit(step, start, case.urgency, case.category, case.channel)
+    due, limit = store.policy.for_estate(case.estate).due_and_limit(
+        step, start, case.urgency, case.category, case.channel
+    )
     clock = StepClock(
         case_id=case.id, cycle=case.cycle, step=step.value, started_at=start, due_at=due, limit_unit=limit.unit
     )

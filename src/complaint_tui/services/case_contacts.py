@@ -128,10 +128,11 @@ def resume(store: Store, operator: Operator, case_id: int, version: int, now: dt
                 col(StepClock.cancelled_at).is_(None),
             )
         ).all()
+        estate_policy = store.policy.for_estate(step.case.estate)  # the estate's calendar
         for clock in clocks:
             # A clock started during the pause (none should, but be safe) only lost what came after it.
             since = max(paused_at, clock.started_at)
-            clock.due_at = store.policy.extend_for_pause(clock.due_at, clock.limit_unit, since, step.now)
+            clock.due_at = estate_policy.extend_for_pause(clock.due_at, clock.limit_unit, since, step.now)
             clock.paused_seconds += int(max(step.now - since, dt.timedelta(0)).total_seconds())
         pause_row = step.session.exec(
             select(CasePause).where(CasePause.case_id == step.case_id, col(CasePause.resumed_at).is_(None))
@@ -224,7 +225,9 @@ def unmerge(store: Store, operator: Operator, case_id: int, version: int, now: d
         ).all()
         for clock in stopped:
             assert clock.cancelled_at is not None
-            clock.due_at = store.policy.extend_for_pause(clock.due_at, clock.limit_unit, clock.cancelled_at, step.now)
+            clock.due_at = store.policy.for_estate(step.case.estate).extend_for_pause(
+                clock.due_at, clock.limit_unit, clock.cancelled_at, step.now
+            )
             clock.cancelled_at = None
         step.case.status = step.case.status_before or Status.RECEIVED.value
         step.case.status_before = None

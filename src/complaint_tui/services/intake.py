@@ -318,6 +318,7 @@ def plan_intake_row(
     policy: Policy, operator_id: int, form: IntakeForm, clean: CleanIntake, now: dt.datetime
 ) -> IntakeRow:
     """The row of a cleaned form: the raised urgency, the clocks and the case's columns."""
+    policy = policy.for_estate(clean.estate)  # the estate's own limits and calendar, if it has them
     urgency = clean.urgency
     raised = False
     category = policy.categories[clean.category]
