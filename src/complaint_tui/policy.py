@@ -140,6 +140,13 @@ class Policy:
     max_failed_pins: int = MAX_FAILED_PINS_DEFAULT
     # The estates (项目/小区) of the store, in the policy's order (``estates``); never empty.
     estates: dict[str, Named] = field(default_factory=dict)
+    # An estate's own policy file (``[[estates]] policy = "file.toml"``): its clocks' limits and
+    # calendar (``for_estate``). Estates without one share this policy.
+    estate_policies: dict[str, Policy] = field(default_factory=dict, compare=False)
+
+    def for_estate(self, code: str) -> Policy:
+        """The policy the clocks of ``code``'s cases run under: its own file's, else this one."""
+        return self.estate_policies.get(code, self)
     # How long after receipt the desk may still correct an intake record (a supervisor always may).
     correction_window: Limit = CORRECTION_WINDOW_DEFAULT
 
@@ -397,6 +404,7 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
         )
 
     estates = _estates(source, data)
+    estate_policies = _estate_policies(source, data, list(urgencies), list(categories), list(channels))
 
     intake = data.get("intake", {})
     if not isinstance(intake, dict):
@@ -428,6 +436,7 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
         calendar=calendar,
         max_failed_pins=max_failed_pins,
         estates=estates,
+        estate_policies=estate_policies,
         correction_window=window,
     )
 
@@ -442,6 +451,34 @@ def _estates(source: str, data: dict[str, Any]) -> dict[str, Named]:
         if len(code) > ESTATE_CODE_MAX:
             raise PolicyError(source, f"estates[{i}].code", "code_length", max=ESTATE_CODE_MAX)
     return estates
+
+
+def _estate_policies(
+    source: str, data: dict[str, Any], urgencies: list[str], categories: list[str], channels: list[str]
+) -> dict[str, Policy]:
+    """The policy files ``[[estates]]`` name (``policy = "file.toml"``, beside this one).
+
+    Such a file is a whole policy; its time limits and calendar run the estate's clocks, so it
+    must know every urgency, category and channel a case of this store can have. It names no
+    estate policies of its own (no chains).
+    """
+    out: dict[str, Policy] = {}
+    for i, raw in enumerate(data.get("estates") or []):
+        path = raw.get("policy") if isinstance(raw, dict) else None
+        if path is None:
+            continue
+        key = f"estates[{i}].policy"
+        if not isinstance(path, str) or not path.strip():
+            raise PolicyError(source, key, "policy_file")
+        sub = load_policy(Path(source).parent / path)
+        if sub.estate_policies:
+            raise PolicyError(source, key, "estate_policy_chain")
+        for kind, codes in (("urgencies", urgencies), ("categories", categories), ("channels", channels)):
+            missing = [c for c in codes if c not in getattr(sub, kind)]
+            if missing:
+                raise PolicyError(source, key, "estate_policy_codes", kind=kind, codes=", ".join(missing))
+        out[raw["code"]] = sub
+    return out
 
 
 def _simple(source: str, data: dict[str, Any], key: str) -> dict[str, Named]:
