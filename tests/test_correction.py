@@ -15,6 +15,7 @@ from complaint_tui.db import Store
 from complaint_tui.errors import InvalidInput, RoleRefused, StepRefused
 from complaint_tui.models import AuditEvent, Case, Owner, Room, StepClock
 from complaint_tui.services.correction import correct_intake, reclassify
+from complaint_tui.views.case import CaseView
 from tests.conftest import Team
 from tests.helpers import intake_form
 
@@ -75,8 +76,17 @@ def test_the_desk_corrects_a_wrong_phone_and_room_within_the_window(store: Store
     assert corrected["room"] == {"before": "1502", "after": "1503"}
     assert corrected["owner_name"] == {"before": "张伟", "after": "张玮"}
     assert "building" not in corrected  # only what changed
+    assert "Phone: 13812345678 → 13987654321" in history_words(store, team, r.case_id, "en")[-1]
+    assert "房号：1502 → 1503" in history_words(store, team, r.case_id, "zh")[-1]
     assert found(store, team, "13987654321") == {case.id}
     assert found(store, team, "13812345678") == set()
+
+
+def history_words(store: Store, team: Team, case_id: int, lang: str) -> list[str]:
+    """The history tab's "change" column, as the case view writes it."""
+    d = q.case_detail(store, team.supervisor, case_id)
+    view = CaseView(store.policy, lang, T0, {})
+    return [view.change_words(a.before, a.after, d.staff_names) for a in d.history]
 
 
 def found(store: Store, team: Team, words: str) -> set[int | None]:
@@ -168,7 +178,13 @@ def test_raising_to_safety_restarts_the_open_clocks_by_the_new_limits(store: Sto
     event = last_event(store, r.case_id)
     assert event.action == "reclassify" and event.after is not None
     assert event.after["reason"] == "电线泡水"
-    assert event.after["urgency"] == {"before": "normal", "after": "critical"}
+    assert event.before is not None and event.before["urgency"] == "normal" and event.after["urgency"] == "critical"
+    assert (event.after["category_before"], event.after["category"]) == ("repair", "safety")
+    assert (
+        history_words(store, team, r.case_id, "en")[-1]
+        == "Category: Repair → Safety; Urgency: Normal → Critical; 电线泡水"
+    )
+    assert history_words(store, team, r.case_id, "zh")[-1] == "类别：报修类 → 安全类；紧急程度：一般 → 特急；电线泡水"
 
 
 def test_raising_the_urgency_to_the_top_restarts_too_but_never_later(store: Store, team: Team) -> None:

@@ -40,6 +40,8 @@ TABLE = {
     "chase": (OPEN, "-"),
     "pause": (OPEN, "-"),
     "resume": (OPEN, "-"),
+    "correct_intake": (OPEN, "-"),
+    "reclassify": (OPEN, "-"),
 }
 SUPERVISOR = Actor(1, Role.SUPERVISOR)
 READY = CaseFacts(

@@ -110,6 +110,8 @@ append              yes   yes      yes         no
 chase               yes   yes      yes         no
 pause               yes   yes      yes         no
 resume              yes   yes      yes         no
+correct_intake      yes   no       yes         no
+reclassify          no    yes      yes         no
 """
 
 

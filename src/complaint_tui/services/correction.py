@@ -145,8 +145,9 @@ def reclassify(
         case.category, case.urgency = new_category, new_urgency
         restarted = _restart_clocks(store, step.session, case, step.now) if now_safety and not was_safety else []
         step.details = {
-            "category": {"before": old_category, "after": new_category},
-            "urgency": {"before": old_urgency, "after": new_urgency},
+            # The urgency is a case field the step records by itself; the category is not.
+            "category": new_category,
+            "category_before": old_category,
             "reason": why,
             "clocks_restarted": restarted,
         }

@@ -349,9 +349,17 @@ class CaseView:
             new = self.tr(f"status.{after['status']}")
             parts.append(f"{self.tr(f'status.{old}')} → {new}" if old else new)
         for name in ("assignee_id", "department", "category", "urgency", "reopen_count", "cycle"):
-            if name in after and name in before and after[name] != before[name]:
-                old_words, new_words = (self.value_words(name, v, names) for v in (before[name], after[name]))
+            # A reclassification records the category it had beside the new one (``<name>_before``).
+            had = f"{name}_before" if name not in before and f"{name}_before" in after else None
+            old_value = after[had] if had else before.get(name)
+            if name in after and (had or name in before) and after[name] != old_value:
+                old_words, new_words = (self.value_words(name, v, names) for v in (old_value, after[name]))
                 parts.append(f"{self.tr(f'tui.history.{name}')}{colon}{old_words} → {new_words}")
+        corrected = after.get("corrected")
+        if isinstance(corrected, dict):  # a corrected intake record: each field, old → new
+            for name, pair in corrected.items():
+                if isinstance(pair, dict):
+                    parts.append(f"{self.tr(f'field.{name}')}{colon}{pair.get('before')} → {pair.get('after')}")
         if isinstance(after.get("channel"), str) and after["channel"] and "channel" not in before:
             parts.append(self.value_words("channel", after["channel"], names))
         for name in ("content", "reason", "into"):
