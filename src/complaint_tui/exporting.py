@@ -188,6 +188,7 @@ class ExportRequest:
             "departments": list(f.departments),
             "buildings": list(f.buildings),
             "channels": list(f.channels),
+            "estates": list(f.estates),
             "overdue": f.overdue,
             "since": f.received_from.isoformat() if f.received_from else None,
             "until": f.received_until.isoformat() if f.received_until else None,
