@@ -25,7 +25,12 @@ def policy_choices(kind: str) -> ChoicesOf:
 
 
 def handlers(ctx: FormContext) -> Choices:
-    return [(str(s.id), s.name) for s in ctx.staff if s.active and s.role in (Role.HANDLER, Role.SUPERVISOR)]
+    """Who may take the case: the handling department's handlers first (issue 8 item 11), then
+    the other handlers and supervisors, each group in the staff list's order."""
+    department = ctx.detail.department if ctx.detail else None
+    able = [s for s in ctx.staff if s.active and s.role in (Role.HANDLER, Role.SUPERVISOR)]
+    ordered = sorted(able, key=lambda s: not (department is not None and s.department == department))
+    return [(str(s.id), s.name) for s in ordered]
 
 
 def open_tasks(ctx: FormContext) -> Choices:
@@ -34,6 +39,20 @@ def open_tasks(ctx: FormContext) -> Choices:
         (str(task.id), f"{ctx.policy.label('departments', task.department, ctx.lang)}: {task.what[:30]}")
         for task in tasks
     ]
+
+
+def plan_measures(ctx: FormContext) -> str | None:
+    """The measures of the cycle's latest plan: what the feedback tells the owner starts there."""
+    plans = [p for p in ctx.detail.plans if p.cycle == ctx.detail.cycle] if ctx.detail else []
+    return plans[-1].measures if plans else None
+
+
+def task_results(ctx: FormContext) -> str | None:
+    """The results of the cycle's finished department tasks, one after the other."""
+    if ctx.detail is None:
+        return None
+    done = [task for task in ctx.detail.tasks if task.cycle == ctx.detail.cycle and task.done_at and task.result]
+    return ("；" if ctx.lang == "zh" else "; ").join(task.result for task in done) or None
 
 
 def satisfaction_scores(ctx: FormContext) -> Choices:

@@ -11,7 +11,15 @@ from complaint_tui.models import DemandMet, VisitMethod, VisitOutcome
 from complaint_tui.operators import Operator
 from complaint_tui.services.base import CaseChange
 from complaint_tui.services.closing import close, force_close, give_feedback, log_return_visit, reopen
-from complaint_tui.verbs.asks import CHANNEL, TEXT, always, enum_choices, satisfaction_scores
+from complaint_tui.verbs.asks import (
+    CHANNEL,
+    TEXT,
+    always,
+    enum_choices,
+    plan_measures,
+    satisfaction_scores,
+    task_results,
+)
 from complaint_tui.verbs.base import Ask, CaseRef, Command
 from complaint_tui.workflow import Action
 
@@ -22,8 +30,8 @@ class GiveFeedback(Command, action=Action.GIVE_FEEDBACK, key="b"):
 
     contact_channel: Annotated[str, CHANNEL]
     what_done: Annotated[str, TEXT]
-    measures: Annotated[str, TEXT]
-    result: Annotated[str, TEXT]
+    measures: Annotated[str, Ask("text", default=plan_measures)]
+    result: Annotated[str, Ask("text", default=task_results)]
     demand_met: Annotated[str, Ask("choice", enum_choices("demand_met", [d.value for d in DemandMet]))]
     unmet_reason: Annotated[str, TEXT]
     next_step: Annotated[str, TEXT]
