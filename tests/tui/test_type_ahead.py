@@ -83,8 +83,17 @@ async def test_a_whole_phone_intake_typed_ahead_lands_in_its_fields(
     looked_up = intake_screen.owner_history
 
     def late_lookup(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.6)
+        # The owner is found only once the clerk has typed the caller's name (and gone on).
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and typed_name() != "徐娜":
+            time.sleep(0.05)
         return looked_up(*args, **kwargs)
+
+    def typed_name() -> str | None:
+        try:
+            return value_of(app, "#f-owner_name")
+        except Exception:  # read from the lookup's thread while the form changes: look again
+            return None
 
     monkeypatch.setattr(intake_screen, "owner_history", late_lookup)
     app = make_app(sqlite_store, "zh", operator="zhao")
