@@ -258,6 +258,7 @@ def test_a_queue_row_in_both_languages(sqlite_store: Store, people: tuple[Operat
         assert str(zh[1]).startswith("首次响应：超时")
         assert (en[2], zh[2]) == ("received", "已受理")
         assert (str(en[4]), str(zh[4])) == ("Critical", "特急") and "bold red" in styled(en[4])
-        assert en[5] == "3栋-2-1502"
-        assert en[6] == "张伟 138****5678"
-        assert (en[9], zh[9]) == ("03-02 10:00", "03-02 10:00")
+        assert (en[5], zh[5]) == ("Main estate", "本项目")  # the one estate of the default policy
+        assert en[6] == "3栋-2-1502"
+        assert en[7] == "张伟 138****5678"
+        assert (en[10], zh[10]) == ("03-02 10:00", "03-02 10:00")

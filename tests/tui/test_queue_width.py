@@ -3,8 +3,10 @@ and what has no room is on the detail line of the highlighted case."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, SelectionList
 
 from complaint_tui.db import Store
 from complaint_tui.i18n import t
@@ -45,7 +47,7 @@ async def test_a_wide_queue_shows_every_column_and_no_detail_line(sqlite_store: 
     app = make_app(sqlite_store, "zh")
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        assert header(app) == list(COLUMNS)
+        assert header(app) == [c for c in COLUMNS if c != "estate"]  # one estate: no column for it
         assert not app.screen.query_one("#queue-detail").display
         await pilot.resize_terminal(100, 30)
         await settle(pilot)
@@ -61,3 +63,44 @@ def test_columns_for_keeps_the_must_haves_and_fits_the_rest() -> None:
     assert sum(widths[c] + 2 for c in chosen) <= 80 - 2
     assert len(chosen) == 6  # 6 × 12 cells fit in 78, 7 do not
     assert columns_for(200, widths) == COLUMNS
+
+
+TWO_ESTATES = """
+[[estates]]
+code = "lh"
+name = { zh = "绿湖小区", en = "Green Lake" }
+
+[[estates]]
+code = "hy"
+name = { zh = "海韵花园", en = "Sea Breeze Gardens" }
+"""
+
+
+async def test_a_store_of_two_estates_shows_the_estate_and_filters_by_it(
+    sqlite_store: Store, staff: Staff, tmp_path: Path
+) -> None:
+    """Issue 9 item 6: with two estates the queue names each case's estate beside its room, and
+    the filter dialog offers the estates; with one it shows neither (the test above)."""
+    from importlib import resources
+
+    from complaint_tui.policy import load_policy
+    from complaint_tui.screens.filters import FilterScreen
+    from tests.tui.conftest import Keys, file_intake
+
+    base = resources.files("complaint_tui.data").joinpath("policy.toml").read_text("utf-8")
+    path = tmp_path / "two.toml"
+    path.write_text(base + TWO_ESTATES, encoding="utf-8")
+    store = Store(sqlite_store.engine, load_policy(path))
+    file_intake(store, staff.desk, estate="hy")
+    app = make_app(store, "zh")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert "estate" in header(app)
+        assert "海韵花园" in screen_text(app) and "3栋-2-1502" in screen_text(app)
+        await Keys(pilot).press("f")
+        assert isinstance(app.screen, FilterScreen)
+        estates = app.screen.query_one("#filter-estates", SelectionList)
+        assert [str(estates.get_option_at_index(i).prompt) for i in range(estates.option_count)] == [
+            "绿湖小区",
+            "海韵花园",
+        ]

@@ -15,7 +15,7 @@ from complaint_tui.policy import Named
 from complaint_tui.queries import QueueFilter
 from complaint_tui.screens.base import DeskModal
 
-LISTS = ("statuses", "categories", "urgencies", "departments", "channels")
+LISTS = ("statuses", "categories", "urgencies", "departments", "channels", "estates")
 SWITCHES = ("overdue", "unassigned", "reopened", "mine", "open_only")
 
 
@@ -36,6 +36,10 @@ class FilterScreen(DeskModal[QueueFilter | None]):
         super().__init__(id="filters")
         self.current = current
 
+    def lists(self) -> tuple[str, ...]:
+        """The lists shown: the estates only where the policy has more than one."""
+        return LISTS if len(self.desk.policy.estates) > 1 else tuple(n for n in LISTS if n != "estates")
+
     def options(self, name: str) -> list[tuple[str, str]]:
         policy, lang = self.desk.policy, self.lang
         if name == "statuses":
@@ -45,6 +49,7 @@ class FilterScreen(DeskModal[QueueFilter | None]):
             "urgencies": policy.urgencies,
             "departments": policy.departments,
             "channels": policy.channels,
+            "estates": policy.estates,
         }
         return [(code, item.label(lang)) for code, item in tables[name].items()]
 
@@ -52,7 +57,7 @@ class FilterScreen(DeskModal[QueueFilter | None]):
         with VerticalScroll(classes="dialog"):
             yield Static(self.tr("tui.filter.title"), classes="dialog-title")
             with Horizontal(classes="filter-lists"):
-                for name in LISTS:
+                for name in self.lists():
                     chosen = set(getattr(self.current, name))
                     with Vertical(classes="filter-list"):
                         yield Label(self.tr(f"tui.filter.{name}"), classes="field-label")
@@ -68,7 +73,7 @@ class FilterScreen(DeskModal[QueueFilter | None]):
             yield Footer()
 
     def action_apply(self) -> None:
-        chosen = {name: tuple(self.query_one(f"#filter-{name}", SelectionList).selected) for name in LISTS}
+        chosen = {name: tuple(self.query_one(f"#filter-{name}", SelectionList).selected) for name in self.lists()}
         raw = self.query_one("#filter-buildings", Input).value.replace("，", ",")
         buildings = tuple(b.strip() for b in raw.split(",") if b.strip())
         switches = {name: self.query_one(f"#sw-{name}", Checkbox).value for name in SWITCHES}

@@ -125,7 +125,7 @@ class QueueScreen(DeskScreen):
         self.sections = sections_for(operator.role)
         table = self.query_one(DataTable)
         self.widths = widest(self.labels(), [], {})
-        self.set_columns(columns_for(self.size.width, self.widths))
+        self.set_columns(columns_for(self.size.width, self.widths, self.skipped()))
         self.sort = self.sections[0].sort
         self.set_interval(RETIME_SECONDS, self.retime)
         self.load(reset=True)
@@ -225,6 +225,10 @@ class QueueScreen(DeskScreen):
     def cells(self, row: QueueRow, now: dt.datetime) -> tuple[Cell, ...]:
         return queue_cells(row, self.desk.policy, self.lang, now)
 
+    def skipped(self) -> frozenset[str]:
+        """Columns never shown: the estate where the policy has only one."""
+        return frozenset() if len(self.desk.policy.estates) > 1 else frozenset({"estate"})
+
     def labels(self) -> dict[str, str]:
         return {c: self.tr(f"tui.queue.col.{c}") for c in COLUMNS}
 
@@ -239,7 +243,7 @@ class QueueScreen(DeskScreen):
         self.shown = {}
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.columns and columns_for(event.size.width, self.widths) != self.columns:
+        if self.columns and columns_for(event.size.width, self.widths, self.skipped()) != self.columns:
             self.apply(self.rows)
 
     @staticmethod
@@ -254,7 +258,7 @@ class QueueScreen(DeskScreen):
         self.rows = rows
         self.full = {row.id: self.cells(row, now) for row in rows}
         self.widths = widest(self.labels(), self.full.values(), self.widths)
-        columns = columns_for(self.size.width, self.widths)
+        columns = columns_for(self.size.width, self.widths, self.skipped())
         if columns != self.columns:
             self.set_columns(columns)
         picked = [COLUMNS.index(c) for c in self.columns]
@@ -291,7 +295,7 @@ class QueueScreen(DeskScreen):
         """The highlighted case's columns that have no room on this terminal, in one line."""
         key = self.highlighted_key()
         detail = self.query_one("#queue-detail", Static)
-        hidden = [c for c in COLUMNS if c not in self.columns]
+        hidden = [c for c in COLUMNS if c not in self.columns and c not in self.skipped()]
         if key is None or int(key) not in self.full or not hidden:
             detail.update("")
             detail.display = bool(hidden)
@@ -322,7 +326,7 @@ class QueueScreen(DeskScreen):
         parts = [self.tr(f"tui.queue.sort.{self.sort.value}"), self.tr("tui.queue.page", page=self.page_no + 1)]
         if self.total is not None:
             parts.append(self.tr("tui.queue.total", count=f"{self.total:,}"))
-        active = ["categories", "urgencies", "departments", "statuses", "buildings", "channels"]
+        active = ["categories", "urgencies", "departments", "statuses", "buildings", "channels", "estates"]
         chosen = [self.tr(f"tui.filter.{name}") for name in active if getattr(self.extra, name)]
         if chosen:
             parts.append(self.tr("tui.queue.filtered", what=("、" if self.lang == "zh" else ", ").join(chosen)))

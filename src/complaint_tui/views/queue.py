@@ -16,11 +16,35 @@ from complaint_tui.queries import QueueRow
 from complaint_tui.views.times import due_text, local
 
 # What the desk reads first comes first.
-COLUMNS = ("number", "due", "status", "category", "urgency", "address", "owner", "handler", "channel", "received")
+COLUMNS = (
+    "number",
+    "due",
+    "status",
+    "category",
+    "urgency",
+    "estate",
+    "address",
+    "owner",
+    "handler",
+    "channel",
+    "received",
+)
 # What a narrow terminal keeps, most needed first (issue 8 item 6): the number, what is due and
 # the room (never cut: it is what the caller says), then the state; the rest is read on the
 # detail line under the table when there is no room for its column.
-PRIORITY = ("number", "due", "address", "status", "category", "urgency", "owner", "handler", "channel", "received")
+PRIORITY = (
+    "number",
+    "due",
+    "address",
+    "estate",
+    "status",
+    "category",
+    "urgency",
+    "owner",
+    "handler",
+    "channel",
+    "received",
+)
 ALWAYS = frozenset({"number", "due", "address"})
 CELL_PADDING = 2  # a DataTable cell's padding, one column each side
 # Room for the table's scrollbar, so that the chosen columns fit without scrolling sideways.
@@ -43,14 +67,14 @@ def widest(labels: Mapping[str, str], rows: Iterable[tuple[Cell, ...]], seen: Ma
     return out
 
 
-def columns_for(width: int, widths: Mapping[str, int]) -> tuple[str, ...]:
+def columns_for(width: int, widths: Mapping[str, int], skip: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The columns that fit side by side in ``width`` cells, in display order; the number, the
-    due step and the room always."""
+    due step and the room always; never those in ``skip`` (the estate, on a one-estate store)."""
     budget = width - SCROLLBAR
     chosen = set(ALWAYS)
     used = sum(widths[c] + CELL_PADDING for c in ALWAYS)
     for column in PRIORITY:
-        if column in chosen:
+        if column in chosen or column in skip:
             continue
         need = widths[column] + CELL_PADDING
         if used + need <= budget:
@@ -92,6 +116,7 @@ def queue_cells(row: QueueRow, policy: Policy, lang: str, now: dt.datetime) -> t
         status,
         policy.label("categories", row.category, lang),
         urgency,
+        policy.label("estates", row.estate, lang) if row.estate else "",
         f"{row.building}-{row.unit}-{row.room}",
         f"{row.owner_name} {row.phone}",
         handler,
