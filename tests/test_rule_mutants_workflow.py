@@ -42,6 +42,8 @@ TABLE = {
     "resume": (OPEN, "-"),
     "correct_intake": (OPEN, "-"),
     "reclassify": (OPEN, "-"),
+    "sign_finding": (OPEN, "-"),
+    "owner_confirms_finding": (OPEN, "-"),
 }
 SUPERVISOR = Actor(1, Role.SUPERVISOR)
 READY = CaseFacts(

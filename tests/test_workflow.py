@@ -112,6 +112,8 @@ pause               yes   yes      yes         no
 resume              yes   yes      yes         no
 correct_intake      yes   no       yes         no
 reclassify          no    yes      yes         no
+sign_finding        no    yes      yes         no
+owner_confirms_finding yes yes     yes         no
 """
 
 

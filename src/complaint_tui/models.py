@@ -616,3 +616,21 @@ class CaseNumberCounter(SQLModel, table=True):
 
     day: str = Field(sa_type=String(8), primary_key=True)
     last: int = 0
+
+
+class FindingSignature(SQLModel, table=True):
+    """One signature of a finding (S2.6): the named staff member's (``signer_kind`` staff,
+    ``method`` pin or desk) or the owner's confirmation (``signer_kind`` owner, ``method`` the
+    channel it was given by). A finding whose confirmer has no row is awaiting their signature."""
+
+    __tablename__ = "finding_signature"
+
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    case_id: int = Field(foreign_key="complaint_case.id", index=True)
+    signer_kind: str = Field(sa_type=String(8))
+    staff_id: int | None = Field(default=None, foreign_key="staff.id", nullable=True)
+    method: str = Field(sa_type=String(32))
+    note: str = _text()
+    signed_at: dt.datetime = _ts()
+    recorded_by_id: int = Field(foreign_key="staff.id")

@@ -49,6 +49,8 @@ class Action(StrEnum):
     RESUME = "resume"
     CORRECT_INTAKE = "correct_intake"
     RECLASSIFY = "reclassify"
+    SIGN_FINDING = "sign_finding"
+    OWNER_CONFIRMS_FINDING = "owner_confirms_finding"
 
 
 S = Status
@@ -82,6 +84,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.RESUME: (OPEN, None),
     Action.CORRECT_INTAKE: (OPEN, None),
     Action.RECLASSIFY: (OPEN, None),
+    Action.SIGN_FINDING: (OPEN, None),
+    Action.OWNER_CONFIRMS_FINDING: (OPEN, None),
 }
 
 _DESK = {
@@ -101,6 +105,7 @@ _DESK = {
     Action.RESUME,
     # Within the policy's correction window only (``correction_refusal``).
     Action.CORRECT_INTAKE,
+    Action.OWNER_CONFIRMS_FINDING,
 }
 _HANDLER = {
     Action.ACKNOWLEDGE,
@@ -123,6 +128,8 @@ _HANDLER = {
     Action.RESUME,
     # A safety matter found during the investigation is raised by whoever finds it (S6.3).
     Action.RECLASSIFY,
+    Action.SIGN_FINDING,
+    Action.OWNER_CONFIRMS_FINDING,
 }
 # Who may take which action. Forced closing, manual reopening and undoing a merge are the
 # supervisor's; an admin keeps the staff list and the store, not cases.
@@ -151,7 +158,14 @@ _NOT_BY_SUBJECT = frozenset(Action) - {Action.INTAKE, Action.APPEND, Action.CHAS
 # A handler works the cases of their own department, or a case assigned to them by name; the
 # owner calling again is recorded by whoever answers (issue 8 item 11).
 # A department's task is finished by that department: ``task_finisher_refusal``.
-_OWN_CASES_ONLY = frozenset(Action) - {Action.INTAKE, Action.APPEND, Action.CHASE, Action.FINISH_TASK}
+# The person named to confirm a finding signs it, whatever their department (S2.6).
+_OWN_CASES_ONLY = frozenset(Action) - {
+    Action.INTAKE,
+    Action.APPEND,
+    Action.CHASE,
+    Action.FINISH_TASK,
+    Action.SIGN_FINDING,
+}
 
 
 @dataclass(frozen=True)
@@ -295,6 +309,10 @@ def _pause_guard(facts: CaseFacts) -> Refusal | None:
     return None
 
 
+def _needs_finding(facts: CaseFacts) -> Refusal | None:
+    return None if facts.has_finding else Refusal("guard.sign_needs_finding")
+
+
 def _resume_guard(facts: CaseFacts) -> Refusal | None:
     return None if facts.paused else Refusal("guard.not_paused")
 
@@ -307,6 +325,8 @@ _GUARDS = {
     Action.CLOSE: _close_guard,
     Action.PAUSE: _pause_guard,
     Action.RESUME: _resume_guard,
+    Action.SIGN_FINDING: _needs_finding,
+    Action.OWNER_CONFIRMS_FINDING: _needs_finding,
 }
 
 

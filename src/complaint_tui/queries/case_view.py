@@ -60,6 +60,10 @@ class FindingView:
     confirmed_at: dt.datetime
     recorded_by: str
     at: dt.datetime
+    # S2.6: who has signed; the named confirmer while they have not; when the owner confirmed.
+    signed_by: tuple[str, ...] = ()
+    awaiting: str | None = None
+    owner_confirmed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -299,6 +303,9 @@ _ENTRIES_SQL = (
             "SELECT 'contact', id, NULL, kind, channel, NULL, content, by_id, at FROM case_contact WHERE case_id = ?",
             "SELECT 'referral', id, cycle, authority, authority_text, explanation, NULL, created_by_id, created_at "
             "FROM referral WHERE case_id = ?",
+            # A finding's signatures: the finding's id in the cycle's column (S2.6).
+            "SELECT 'signature', id, finding_id, signer_kind, method, note, NULL, staff_id, signed_at "
+            "FROM finding_signature WHERE case_id = ?",
         )
     )
     + " ORDER BY 1, 2"
@@ -376,7 +383,7 @@ def case_statements(case_id: int) -> list[tuple[str, tuple[int, ...]]]:
         (_CLOCK_SQL, key),
         (_AUDIT_SQL, key),
         (_EVIDENCE_SQL, key),
-        (_ENTRIES_SQL, key * 5),
+        (_ENTRIES_SQL, key * 6),
         (_DECISIONS_SQL, key * 5),
     ]
 
@@ -410,6 +417,17 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
 
     def decided(tag: str) -> list[tuple[Any, ...]]:
         return [d for d in decisions if d[0] == tag]
+
+    def signed(d: tuple[Any, ...]) -> dict[str, Any]:
+        """The finding ``d``'s signatures: who signed, who is awaited, the owner's confirmation."""
+        rows = [e for e in entries if e[0] == "signature" and e[2] == d[1]]
+        staff_ids = [e[7] for e in rows if e[3] == "staff"]
+        owner = [e for e in rows if e[3] == "owner"]
+        return {
+            "signed_by": tuple(who(sid) for sid in staff_ids),
+            "awaiting": None if d[11] in staff_ids else who(d[11]),
+            "owner_confirmed_at": _utc(owner[0][8]) if owner else None,
+        }
 
     shown = shown_phone(phone, viewer, store.policy, c["assignee_id"])
     actions = available(_facts(store, c, notes, decisions), viewer.actor) if viewer is not None else {}
@@ -464,7 +482,18 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
         notes=notes,
         findings=[
             FindingView(
-                d[2], d[3], d[4], d[5], bool(d[10]), d[6], d[7], who(d[11]), _utc(d[13]), who(d[12]), _utc(d[14])
+                d[2],
+                d[3],
+                d[4],
+                d[5],
+                bool(d[10]),
+                d[6],
+                d[7],
+                who(d[11]),
+                _utc(d[13]),
+                who(d[12]),
+                _utc(d[14]),
+                **signed(d),
             )
             for d in decided("finding")
         ],

@@ -18,6 +18,7 @@ from complaint_tui.services.investigation import (
     assign,
     record_finding,
 )
+from complaint_tui.services.signatures import owner_confirms_finding, sign_finding, verify_signer_pin
 from complaint_tui.verbs.asks import (
     CASE_DEPARTMENT,
     CHANNEL,
@@ -31,6 +32,8 @@ from complaint_tui.verbs.asks import (
 )
 from complaint_tui.verbs.base import Ask, CaseRef, Command
 from complaint_tui.workflow import Action
+
+PIN = Ask("text", password=True)
 
 
 def evidence_items(store: Store, path: str, source: str, taken_on: dt.date | None) -> list[EvidenceInput]:
@@ -113,8 +116,28 @@ class RecordFinding(Command, action=Action.RECORD_FINDING, key="f"):
     validity_reason: Annotated[str, TEXT]
     signatories: Annotated[str, TEXT]
     confirmed_by: Annotated[int, Ask("pick", handlers, default=self_if_handling)]
+    # The confirmer's own PIN, if they sign here and now; blank: they sign later at their desk.
+    confirmer_pin: Annotated[str, PIN]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        other = self.confirmed_by != operator.id
+        if other and self.confirmer_pin:
+            verify_signer_pin(store, self.confirmed_by, self.confirmer_pin)  # before anything is written
+        recorded = self.record(store, operator, case, now)
+        if other and not self.confirmer_pin:
+            return recorded  # awaiting the confirmer's signature
+        # The confirmer signs: here with the PIN just checked, or as the operator at their own desk.
+        return sign_finding(
+            store,
+            operator,
+            case.id,
+            recorded.version,
+            signer_id=self.confirmed_by if other else None,
+            pin_code=self.confirmer_pin,
+            now=now,
+        )
+
+    def record(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return record_finding(
             store,
             operator,
@@ -128,4 +151,37 @@ class RecordFinding(Command, action=Action.RECORD_FINDING, key="f"):
             signatories=self.signatories,
             confirmed_by_id=self.confirmed_by,
             now=now,
+        )
+
+
+@dataclass(frozen=True)
+class SignFinding(Command, action=Action.SIGN_FINDING, key="g"):
+    """The person the finding names signs it: at their own desk, or here with their PIN (S2.6)."""
+
+    signer: Annotated[int, Ask("pick", handlers, default=lambda ctx: str(ctx.operator.id))]
+    pin: Annotated[str, PIN]
+
+    def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        other = self.signer != operator.id
+        return sign_finding(
+            store,
+            operator,
+            case.id,
+            case.version,
+            signer_id=self.signer if other else None,
+            pin_code=self.pin,
+            now=now,
+        )
+
+
+@dataclass(frozen=True)
+class OwnerConfirmsFinding(Command, action=Action.OWNER_CONFIRMS_FINDING, key="G"):
+    """The owner confirmed the finding, by the channel they were told by (S2.6)."""
+
+    contact_channel: Annotated[str, CHANNEL]
+    content: Annotated[str, TEXT]
+
+    def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
+        return owner_confirms_finding(
+            store, operator, case.id, case.version, channel=self.contact_channel, content=self.content, now=now
         )

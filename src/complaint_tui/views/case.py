@@ -191,6 +191,12 @@ class CaseView:
             g.add_row(tr("field.validity_reason"), f.validity_reason)
             g.add_row(tr("field.signatories"), f.signatories)
             g.add_row(tr("tui.field.confirmed_by"), f"{f.confirmed_by}  {self.when(f.confirmed_at)}")
+            if f.awaiting:  # S2.6: the finding is not signed until the person it names signs it
+                g.add_row(tr("tui.case.signature"), Text(tr("tui.case.awaiting_signature", name=f.awaiting), "bold"))
+            elif f.signed_by:
+                g.add_row(tr("tui.case.signature"), tr("tui.case.signed_by", names="、".join(f.signed_by)))
+            owner = self.when(f.owner_confirmed_at) if f.owner_confirmed_at else tr("tui.case.owner_not_confirmed")
+            g.add_row(tr("tui.case.owner_confirmation"), owner)
             out.append(g)
         return Group(*out)
 
