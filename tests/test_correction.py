@@ -63,7 +63,7 @@ def test_the_desk_corrects_a_wrong_phone_and_room_within_the_window(store: Store
     to the right owner and room, the search finds the new number, and the history keeps the old
     values beside the new ones (S1.4)."""
     r = taken(store, team)
-    fixed = RECORD | {"owner_name": "张玮", "phone": "139-8765-4321", "room": "1503"}
+    fixed = RECORD | {"owner_name": "张玮", "phone": "139-8765-4321", "room": "1503", "object_text": "厨房燃气表"}
     change = correct_intake(store, team.desk, r.case_id, r.version, **fixed, now=T0 + dt.timedelta(minutes=90))
     assert change.version == r.version + 1
     case, owner, room = the_case(store, r.case_id)
@@ -80,6 +80,9 @@ def test_the_desk_corrects_a_wrong_phone_and_room_within_the_window(store: Store
     assert "房号：1502 → 1503" in history_words(store, team, r.case_id, "zh")[-1]
     assert found(store, team, "13987654321") == {case.id}
     assert found(store, team, "13812345678") == set()
+    # The search index holds the corrected words, not the ones first typed.
+    assert found(store, team, "燃气表") == {case.id}
+    assert found(store, team, "卫生间天花板") == set()
 
 
 def history_words(store: Store, team: Team, case_id: int, lang: str) -> list[str]:
@@ -204,6 +207,19 @@ def test_raising_the_urgency_to_the_top_restarts_too_but_never_later(store: Stor
         store, team.supervisor, r2.case_id, r2.version, category="repair", urgency="critical", reason="升级", now=late
     )
     assert open_clocks(store, r2.case_id)["first_response"] == T0 + dt.timedelta(hours=2)
+
+
+def test_a_raise_short_of_safety_keeps_the_running_clocks(store: Store, team: Team) -> None:
+    """Only a safety matter restarts the clocks (S6.3): normal → high 10 minutes after intake
+    keeps the first response due at 2 h (high's 1 h from now would be sooner)."""
+    r = taken(store, team)
+    before = open_clocks(store, r.case_id)
+    now = T0 + dt.timedelta(minutes=10)
+    reclassify(
+        store, team.supervisor, r.case_id, r.version, category="repair", urgency="high", reason="老人独居", now=now
+    )
+    assert open_clocks(store, r.case_id) == before
+    assert the_case(store, r.case_id)[0].urgency == "high"
 
 
 def test_lowering_keeps_the_running_clocks(store: Store, team: Team) -> None:

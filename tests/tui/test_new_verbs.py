@@ -10,10 +10,10 @@ from sqlmodel import select
 from textual.widgets import Input
 
 from complaint_tui.db import Store
-from complaint_tui.models import Case, DepartmentTask, Owner, StepClock
+from complaint_tui.models import Case, DepartmentTask, FindingSignature, Owner, StepClock
 from complaint_tui.screens.case import CaseScreen
 from complaint_tui.screens.forms import ActionForm
-from complaint_tui.services import acknowledge, add_task, finish_task, resolve
+from complaint_tui.services import acknowledge, add_note, add_task, finish_task, record_finding, resolve
 from complaint_tui.widgets.choice import ChoiceBar
 from tests.tui.conftest import NOW, Keys, Staff, file_intake, make_app, screen_text, shown
 from tests.tui.helpers import put
@@ -137,3 +137,41 @@ async def test_the_assignee_picker_offers_the_handling_department_first(sqlite_s
         assert isinstance(form, ActionForm)
         names = [name for _, name in form.query_one("#ff-assignee", ChoiceBar).options]
         assert set(names[:2]) == {"王芳", "陈静"} and names[2:] == ["李强"]
+
+
+async def test_the_named_confirmer_signs_the_finding_at_their_own_desk(sqlite_store: Store, staff: Staff) -> None:
+    """S2.6: the finding names 王芳 and waits for her; at her desk `g` (herself preselected, no
+    PIN needed: she signed in) signs it; the overview of the finding says so."""
+    receipt = file_intake(sqlite_store, staff.desk)
+    cid = receipt.case_id
+    acknowledge(sqlite_store, staff.handler, cid, receipt.version, "phone", "已联系", now=NOW)
+    add_note(sqlite_store, staff.handler, cid, version(sqlite_store, cid), "site_inspection", "现场查看属实", now=NOW)
+    record_finding(
+        sqlite_store,
+        staff.handler,
+        cid,
+        version(sqlite_store, cid),
+        responsibility="property_company",
+        cause_code="facility_fault",
+        cause_text="防水层老化",
+        valid=True,
+        validity_reason="属维修范围",
+        signatories="张伟、王芳",
+        confirmed_by_id=staff.supervisor.id,
+        now=NOW,
+    )
+    app = make_app(sqlite_store, "zh", operator="wang")
+    async with app.run_test(size=(140, 45)) as pilot:
+        keys = Keys(pilot)
+        await open_first_case(keys)
+        assert "等待王芳签字" in shown(app, "#pane-investigation")
+        await keys.press("g")
+        form = app.screen
+        assert isinstance(form, ActionForm)
+        assert form.query_one("#ff-signer", ChoiceBar).value == str(staff.supervisor.id)
+        await keys.press("ctrl+s")
+        assert isinstance(app.screen, CaseScreen)
+        assert "王芳已签字" in shown(app, "#pane-investigation")
+    with sqlite_store.read() as session:
+        rows = session.exec(select(FindingSignature)).all()
+        assert [(r.staff_id, r.method) for r in rows] == [(staff.supervisor.id, "desk")]
