@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from textual.widgets import Button, Footer, Header, Input, Static
 
 from complaint_tui.desk import CaseChanged, OpenCase
 from complaint_tui.errors import DeskError, FieldProblem, InvalidInput
+from complaint_tui.estates import intake_choices
 from complaint_tui.i18n import set_language
 from complaint_tui.models import ObjectKind
 from complaint_tui.operators import Operator
@@ -177,6 +179,7 @@ class IntakeScreen(DeskScreen):
         self.editing: int | None = None
         self.duplicates: list[HistoryRow] = []
         self.received_default = ""
+        self.intake_key = str(uuid.uuid4())
 
     # --- layout ------------------------------------------------------------------------
 
@@ -196,6 +199,11 @@ class IntakeScreen(DeskScreen):
                     "channel", ChoiceBar([(c, ch.label(lang)) for c, ch in p.channels.items()], id="f-channel")
                 )
                 yield Static(self.tr("tui.intake.choose_channel"), id="channel-guide")
+                estates = self.estate_choices()
+                if len(estates) > 1:  # a desk of one estate is never asked (issue 9 item 6)
+                    yield self.block(
+                        "estate", ChoiceBar([(c, p.label("estates", c, lang)) for c in estates], id="f-estate")
+                    )
                 with Horizontal(classes="row"):
                     yield self.text("phone", normalise_phone, placeholder="138 1234 5678")
                     yield self.text("owner_name", person_name)
@@ -240,6 +248,15 @@ class IntakeScreen(DeskScreen):
     def on_mount(self) -> None:
         self.reset()
 
+    def estate_choices(self) -> list[str]:
+        """The estates this desk takes complaints for (all, or those it is bound to)."""
+        return intake_choices(self.desk.policy.estates, self.desk.store.estates)
+
+    def estate(self) -> str:
+        """The chosen estate; empty when the desk has one (the service fills it in)."""
+        found = self.query("#f-estate").results(ChoiceBar)
+        return next((bar.value or "" for bar in found), "")
+
     def reset(self) -> None:
         """An empty form for the next call (only after a save or on ctrl+n: never after a failure)."""
         for name in TEXTS + EVIDENCE_FIELDS:
@@ -253,6 +270,11 @@ class IntakeScreen(DeskScreen):
         self.query_one("#channel-guide", Static).update(self.tr("tui.intake.choose_channel"))
         self.query_one("#lookup", Static).update(self.tr("tui.intake.lookup_hint"))
         self.evidence, self.duplicates = [], []
+        for bar in self.query("#f-estate").results(ChoiceBar):
+            bar.value = None
+        # One key per call: a save retried after a lost acknowledgement finds the case it made
+        # (the service answers with the first receipt) instead of making a second one.
+        self.intake_key = str(uuid.uuid4())
         self.show_evidence()
         for block in self.query(FieldBlock):
             block.show_error(None)
@@ -320,26 +342,30 @@ class IntakeScreen(DeskScreen):
 
     def lookup_phone(self) -> None:
         category = self.query_one("#f-category", ChoiceBar).value
-        self.phone_history(self.value("phone"), category, self.desk.operator, self.desk.now())
+        self.phone_history(self.value("phone"), category, self.estate(), self.desk.operator, self.desk.now())
 
     def lookup_room(self) -> None:
         building, unit, room = self.value("building"), self.value("unit"), self.value("room")
         if not (building.strip() and unit.strip() and room.strip()) or self.value("phone").strip():
             return
-        self.room_history(building, unit, room, self.desk.operator, self.desk.now())
+        self.room_history(building, unit, room, self.estate(), self.desk.operator, self.desk.now())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history")
-    def phone_history(self, phone: str, category: str | None, viewer: Operator | None, now: dt.datetime) -> None:
+    def phone_history(
+        self, phone: str, category: str | None, estate: str, viewer: Operator | None, now: dt.datetime
+    ) -> None:
         store = self.desk.store
-        rows = owner_history(store, viewer, phone)
-        duplicates = likely_duplicates(store, viewer, phone=phone, category=category, now=now)
+        rows = owner_history(store, viewer, phone, estate=estate)
+        duplicates = likely_duplicates(store, viewer, phone=phone, category=category, now=now, estate=estate)
         self.deliver(HistoryFound("phone", rows, duplicates))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history")
-    def room_history(self, building: str, unit: str, room: str, viewer: Operator | None, now: dt.datetime) -> None:
+    def room_history(
+        self, building: str, unit: str, room: str, estate: str, viewer: Operator | None, now: dt.datetime
+    ) -> None:
         store = self.desk.store
-        rows = room_history(store, viewer, building, unit, room)
-        duplicates = likely_duplicates(store, viewer, building=building, unit=unit, room=room, now=now)
+        rows = room_history(store, viewer, building, unit, room, estate=estate)
+        duplicates = likely_duplicates(store, viewer, building=building, unit=unit, room=room, now=now, estate=estate)
         self.deliver(HistoryFound("room", rows, duplicates))
 
     @on(HistoryFound)
@@ -551,6 +577,8 @@ class IntakeScreen(DeskScreen):
             received_at=received,
             contact_confirmed=confirmed,
             evidence=list(self.evidence),
+            intake_key=self.intake_key,
+            estate=self.estate(),
         )
 
     @on(Button.Pressed, "#save")
@@ -564,7 +592,7 @@ class IntakeScreen(DeskScreen):
             # The pure check first (no database): every broken rule shows before the owner is
             # asked to confirm anything. The contact is taken as confirmed for this check only.
             form = self.form(confirmed=True)
-            check_intake(form, self.desk.policy, self.desk.now())
+            check_intake(form, self.desk.policy, self.desk.now(), self.desk.store.estates)
         except InvalidInput as error:
             self.handle_desk_error(error)
             return
