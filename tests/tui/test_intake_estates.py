@@ -108,3 +108,24 @@ async def test_a_form_keeps_its_key_until_it_is_saved(sqlite_store: Store, staff
         assert screen.form(confirmed=True).intake_key != first.intake_key
     with sqlite_store.read() as s:
         assert len(s.exec(select(Case)).all()) == 1
+
+
+async def test_the_staff_complained_about_is_typed_by_name(sqlite_store: Store, staff: Staff) -> None:
+    """Issue 8 item 7: the desk offers the staff by name; the name, "name login" (a taken
+    suggestion) and the login each give the person's login."""
+    app = make_app(sqlite_store, "zh")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        fill(screen)
+        screen.query_one("#f-object_kind", ChoiceBar).pick("staff")  # as the clerk's key does
+        await settle(pilot)
+        box = screen.query_one("#f-object_staff_login", Input)
+        assert screen.query_one("#block-object_staff_login").display and "姓名" in str(box.placeholder)
+        assert box.suggester is not None and await box.suggester.get_suggestion("王") == "王芳 wang"
+        for typed, login in (("王芳", "wang"), ("李强 li", "li"), ("chen", "chen")):
+            box.value = typed
+            assert screen.form(confirmed=True).object_staff_login == login

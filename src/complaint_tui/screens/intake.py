@@ -25,6 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Static
 
@@ -37,7 +38,16 @@ from complaint_tui.operators import Operator
 from complaint_tui.queries import HistoryRow, likely_duplicates, owner_history, room_history
 from complaint_tui.screens.base import DeskModal, DeskScreen
 from complaint_tui.screens.forms import ActionForm, CaseRef, FormContext
-from complaint_tui.services import CaseChange, EvidenceInput, IntakeForm, IntakeReceipt, check_intake, intake
+from complaint_tui.services import (
+    CaseChange,
+    EvidenceInput,
+    IntakeForm,
+    IntakeReceipt,
+    StaffRow,
+    check_intake,
+    intake,
+    list_staff,
+)
 from complaint_tui.validation import (
     SHORT_MAX,
     TEXT_MAX,
@@ -74,6 +84,13 @@ TEXTS = (
     "received_at",
 )
 EVIDENCE_FIELDS = ("evidence_path", "evidence_source", "evidence_taken_on", "evidence_note")
+
+
+@dataclass
+class StaffNamed(Message):
+    """The centre's staff, to offer by name for "the staff member complained about"."""
+
+    rows: list[StaffRow]
 
 
 @dataclass
@@ -179,6 +196,7 @@ class IntakeScreen(DeskScreen):
         self.editing: int | None = None
         self.duplicates: list[HistoryRow] = []
         self.received_default = ""
+        self.staff: list[StaffRow] = []  # loaded when a complaint is about a staff member
         self.intake_key = str(uuid.uuid4())
 
     # --- layout ------------------------------------------------------------------------
@@ -216,7 +234,7 @@ class IntakeScreen(DeskScreen):
                     ChoiceBar([(k.value, self.tr(f"object_kind.{k.value}")) for k in ObjectKind], id="f-object_kind"),
                 )
                 yield self.text("object_text", required_text, 200, placeholder=self.tr("tui.intake.object_hint"))
-                yield self.text("object_staff_login", placeholder="login")
+                yield self.text("object_staff_login", placeholder=self.tr("tui.intake.staff_hint"))
                 yield self.text("matter_what", required_text, placeholder=self.tr("tui.intake.what_hint"))
                 with Horizontal(classes="row"):
                     yield self.text("matter_when", optional_text, 200, optional=True)
@@ -299,7 +317,32 @@ class IntakeScreen(DeskScreen):
 
     @on(ChoiceBar.Changed, "#f-object_kind")
     def show_staff_login(self, event: ChoiceBar.Changed) -> None:
-        self.query_one("#block-object_staff_login").display = event.value == ObjectKind.STAFF.value
+        about_staff = event.value == ObjectKind.STAFF.value
+        self.query_one("#block-object_staff_login").display = about_staff
+        if about_staff and not self.staff:
+            self.load_staff()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="staff")
+    def load_staff(self) -> None:
+        self.deliver(StaffNamed(list_staff(self.desk.store)))
+
+    @on(StaffNamed)
+    def offer_staff(self, message: StaffNamed) -> None:
+        """The staff member complained about is typed by name (the login is the desk's word):
+        names are suggested as the clerk types, each with its login."""
+        self.staff = message.rows
+        names = [f"{r.name} {r.login}" for r in self.staff]
+        self.query_one("#f-object_staff_login", Input).suggester = SuggestFromList(names, case_sensitive=False)
+
+    def staff_login(self, typed: str) -> str:
+        """The login of what was typed: a name (if one person has it), "name login", or a login."""
+        words = typed.split()
+        if not words:
+            return ""
+        named = [r.login for r in self.staff if r.name == typed.strip()]
+        if len(named) == 1:
+            return named[0]
+        return words[-1]
 
     @on(ChoiceBar.Changed)
     def clear_choice_error(self, event: ChoiceBar.Changed) -> None:
@@ -566,7 +609,7 @@ class IntakeScreen(DeskScreen):
             room=self.value("room"),
             object_kind=choice["object_kind"],
             object_text=self.value("object_text"),
-            object_staff_login=self.value("object_staff_login"),
+            object_staff_login=self.staff_login(self.value("object_staff_login")),
             matter_what=self.value("matter_what"),
             matter_when=self.value("matter_when"),
             matter_where=self.value("matter_where"),
