@@ -148,3 +148,16 @@ def test_the_owners_confirmation_is_recorded(store: Store, team: Team) -> None:
     owner_confirms_finding(store, team.desk, cid, version_of(store, cid), channel="phone", content="业主认可", now=T0)
     assert ("owner", None, "phone") in signatures(store, cid)
     assert "not given yet" not in finding_words(store, team, cid)
+
+
+def test_the_case_view_offers_signing_only_once_there_is_a_finding(store: Store, team: Team) -> None:
+    """The signing and the owner's confirmation wait for a finding of the cycle, and the case
+    view says why (not only the service, when the key is pressed)."""
+    cid = investigated(store, team)
+    offered = q.case_detail(store, team.supervisor, cid).actions
+    for action in (Action.SIGN_FINDING, Action.OWNER_CONFIRMS_FINDING):
+        why = offered[action]
+        assert why is not None and why.key == "guard.sign_needs_finding"
+    record(store, team, cid, team.supervisor, "")
+    offered = q.case_detail(store, team.supervisor, cid).actions
+    assert offered[Action.SIGN_FINDING] is None and offered[Action.OWNER_CONFIRMS_FINDING] is None
