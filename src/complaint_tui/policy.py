@@ -143,12 +143,12 @@ class Policy:
     # An estate's own policy file (``[[estates]] policy = "file.toml"``): its clocks' limits and
     # calendar (``for_estate``). Estates without one share this policy.
     estate_policies: dict[str, Policy] = field(default_factory=dict, compare=False)
+    # How long after receipt the desk may still correct an intake record (a supervisor always may).
+    correction_window: Limit = CORRECTION_WINDOW_DEFAULT
 
     def for_estate(self, code: str) -> Policy:
         """The policy the clocks of ``code``'s cases run under: its own file's, else this one."""
         return self.estate_policies.get(code, self)
-    # How long after receipt the desk may still correct an intake record (a supervisor always may).
-    correction_window: Limit = CORRECTION_WINDOW_DEFAULT
 
     @property
     def most_urgent(self) -> str:
