@@ -1,6 +1,6 @@
 """SVG snapshots of the desk's screens (issue 3, item 11): sign-in, queue, intake, each case tab,
-the dashboard and the help screen, in zh and en, at an 80x24-class and a large terminal. Time is
-fixed, the input cursor does not blink, so a change in a snapshot is a change in the screen.
+the dashboard and the help screen, in zh and en, at 80x24, 100x30 and 160x45 (issue 8 item 6).
+Time is fixed, the input cursor does not blink, so a change in a snapshot is a change in the screen.
 
 Update the baselines with ``--snapshot-update`` after looking at the report.
 """
@@ -17,7 +17,7 @@ from textual.widgets import Input
 from complaint_tui.db import Store
 from tests.tui.conftest import Staff, make_app, seed_centre, settle
 
-SIZES = {"small": (100, 30), "large": (150, 45)}
+SIZES = {"80x24": (80, 24), "100x30": (100, 30), "160x45": (160, 45)}
 CASE_TABS = ("overview", "investigation", "resolution", "feedback", "history")
 SCREENS = ("signin", "queue", "intake", *(f"case-{tab}" for tab in CASE_TABS), "dashboard", "help")
 
