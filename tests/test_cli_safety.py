@@ -413,7 +413,7 @@ def test_the_desk_gets_the_same_words_and_the_transaction_rolls_back(tmp_path: P
 
 SLIPS = [
     (["--bogus"], "Unknown option --bogus", "未知选项 --bogus"),
-    (["export", "--stat", "x"], "did you mean --status?", "是否想用 --status"),
+    (["export", "--stat", "x"], "did you mean --estate, --status?", "是否想用 --estate、--status"),
     (["db", "backup"], "Missing FILE", "缺少 FILE"),
     (["demo", "--cases", "5"], "Missing option --db", "缺少选项 --db"),
     (

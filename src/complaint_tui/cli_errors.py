@@ -24,7 +24,7 @@ from complaint_tui.cli_help import HelpGroup
 from complaint_tui.config import language_from, run_passwords, scrub
 from complaint_tui.db import refusal_of
 from complaint_tui.errors import DeskError
-from complaint_tui.i18n import Msg, set_language, t
+from complaint_tui.i18n import Msg, current_language, set_language, t
 from complaint_tui.safe_files import os_reason
 
 try:  # typer 0.20 and later carry their own copy of click
@@ -89,7 +89,9 @@ def usage_message(exc: click_errors.UsageError) -> str:
     if isinstance(exc, click_errors.NoSuchOption):
         possible = sorted(exc.possibilities or [])
         if possible:
-            return t("cli.usage_no_such_option_hint", None, option=exc.option_name, hint=", ".join(possible))
+            # A list in a Chinese sentence takes the enumeration comma, not ", ".
+            sep = "、" if current_language() == "zh" else ", "
+            return t("cli.usage_no_such_option_hint", None, option=exc.option_name, hint=sep.join(possible))
         return t("cli.usage_no_such_option", None, option=exc.option_name)
     if isinstance(exc, click_errors.MissingParameter):
         argument = getattr(exc.param, "param_type_name", "") == "argument"

@@ -125,4 +125,5 @@ def test_report_json_through_the_cli(centre: tuple[Store, Team, str]) -> None:
     assert set(doc) == {
         "period", "total", "by_status", "breakdown", "by_category", "by_building", "by_department",
         "by_channel", "by_urgency", "on_time", "on_time_by_department", "satisfaction", "reopen", "causes", "weekly",
+        "by_estate", "estates",
     }  # fmt: skip
