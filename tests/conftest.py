@@ -154,3 +154,16 @@ class Team:
 @pytest.fixture
 def team(store: Store) -> Team:
     return Team(store)
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder anyone may enter (pytest's own are the owner's only), for the tests that run a
+    command as an unprivileged user; removed afterwards."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="ctui-modes-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -271,14 +271,48 @@ def test_db_check_on_a_damaged_store_ends_in_words(tmp_path: Path) -> None:
     assert "已损坏" in one_line(cli("db", "check", "--db", str(path), lang="zh"))
 
 
-@pytest.mark.skipif(ROOT, reason="root reads a file whatever its mode")
-def test_a_store_without_read_permission_is_one_line(tmp_path: Path) -> None:
-    path = new_store(tmp_path / "c.sqlite3")
+def as_unprivileged(*args: str) -> tuple[int, str]:
+    """``complaint-tui ARGS`` (exit code, stderr) as a user that file modes bind: this process,
+    or, as root (CI runs as root, and root reads and writes whatever the mode says), a forked
+    child that drops to ``nobody`` first. The caller runs the command once before, as itself, so
+    that every module and catalog it needs is loaded: ``nobody`` may not read the virtual
+    environment's folder."""
+    if not ROOT:
+        result = cli(*args)
+        return result.exit_code, result.stderr
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root for good, run, report through the pipe
+        code = 1
+        try:
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            result = cli(*args)
+            os.write(write_end, f"{result.exit_code}\n{result.stderr}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        got = pipe.read().decode()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the unprivileged child failed"
+    exit_code, _, stderr = got.partition("\n")
+    return int(exit_code), stderr
+
+
+def test_a_store_without_read_permission_is_one_line(open_folder: Path) -> None:
+    path = new_store(open_folder / "c.sqlite3")
+    cli("db", "check", "--db", str(path))  # loads what the command needs (see as_unprivileged)
     path.chmod(0)
     try:
-        assert one_line(cli("db", "check", "--db", str(path))) == f"Cannot read {path}: no permission."
+        code, stderr = as_unprivileged("db", "check", "--db", str(path))
     finally:
         path.chmod(0o600)
+    assert (code, stderr.strip()) == (1, f"Cannot read {path}: no permission.")
 
 
 # --- a full disk and a read-only store --------------------------------------------------------

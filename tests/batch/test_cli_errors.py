@@ -30,7 +30,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaint_tui import safe_files
-from tests.test_cli_safety import PINS, ROOT, SCRIPT, case_count, cli, digest, mode, new_store, one_line
+from tests.test_cli_safety import (
+    PINS,
+    SCRIPT,
+    as_unprivileged,
+    case_count,
+    cli,
+    digest,
+    mode,
+    new_store,
+    one_line,
+)
 
 FULL_PHONE = "13912340000"  # the first case's phone in new_store's store
 
@@ -128,14 +138,15 @@ def test_an_unwritable_output_is_one_line_and_leaves_nothing(
     assert files(tmp_path) == ["centre.sqlite3"]
 
 
-@pytest.mark.skipif(ROOT, reason="root writes into any folder")
-def test_an_output_folder_without_write_permission_is_one_line(store_file: Path, tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    try:
-        assert "no permission" in one_line(cli("export", "--db", str(store_file), "-o", str(locked / "x.csv")))
-    finally:
-        locked.chmod(0o700)
+def test_an_output_folder_without_write_permission_is_one_line(open_folder: Path) -> None:
+    store = new_store(open_folder / "c.sqlite3")
+    store.chmod(0o666)  # the store is anyone's: only the output folder is locked
+    open_folder.chmod(0o777)
+    cli("export", "--db", str(store), "-o", str(open_folder / "warm.csv"))  # loads what export needs
+    locked = open_folder / "locked"
+    locked.mkdir(mode=0o555)
+    code, stderr = as_unprivileged("export", "--db", str(store), "-o", str(locked / "x.csv"))
+    assert code == 1 and "no permission" in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert list(locked.iterdir()) == []
 
 
