@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from sqlmodel import select
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from complaint_tui.db import Store
@@ -36,6 +37,16 @@ def two_estates(store: Store, tmp_path: Path) -> Store:
     return Store(store.engine, load_policy(path))
 
 
+async def open_intake(pilot: Pilot[None]) -> IntakeScreen:
+    """F3 once the desk has settled: the intake form, ready."""
+    await settle(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IntakeScreen)
+    return screen
+
+
 def fill(screen: IntakeScreen) -> None:
     """A whole e-mailed complaint (no live caller to confirm the contact with)."""
     typed = {
@@ -60,11 +71,7 @@ async def test_a_desk_of_two_estates_is_asked_which_and_the_case_is_filed_there(
     store = two_estates(sqlite_store, tmp_path)
     app = make_app(store, "en")
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, IntakeScreen)
+        screen = await open_intake(pilot)
         fill(screen)
         screen.action_save()
         await settle(pilot)
@@ -92,11 +99,7 @@ async def test_a_form_keeps_its_key_until_it_is_saved(sqlite_store: Store, staff
     form has a new key."""
     app = make_app(sqlite_store, "en")
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, IntakeScreen)
+        screen = await open_intake(pilot)
         fill(screen)
         first, again = screen.form(confirmed=True), screen.form(confirmed=True)
         assert first.intake_key and first.intake_key == again.intake_key
@@ -115,11 +118,7 @@ async def test_the_staff_complained_about_is_typed_by_name(sqlite_store: Store, 
     suggestion) and the login each give the person's login."""
     app = make_app(sqlite_store, "zh")
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, IntakeScreen)
+        screen = await open_intake(pilot)
         fill(screen)
         screen.query_one("#f-object_kind", ChoiceBar).pick("staff")  # as the clerk's key does
         await settle(pilot)

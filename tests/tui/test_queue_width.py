@@ -65,32 +65,16 @@ def test_columns_for_keeps_the_must_haves_and_fits_the_rest() -> None:
     assert columns_for(200, widths) == COLUMNS
 
 
-TWO_ESTATES = """
-[[estates]]
-code = "lh"
-name = { zh = "绿湖小区", en = "Green Lake" }
-
-[[estates]]
-code = "hy"
-name = { zh = "海韵花园", en = "Sea Breeze Gardens" }
-"""
-
-
 async def test_a_store_of_two_estates_shows_the_estate_and_filters_by_it(
     sqlite_store: Store, staff: Staff, tmp_path: Path
 ) -> None:
     """Issue 9 item 6: with two estates the queue names each case's estate beside its room, and
     the filter dialog offers the estates; with one it shows neither (the test above)."""
-    from importlib import resources
-
-    from complaint_tui.policy import load_policy
     from complaint_tui.screens.filters import FilterScreen
     from tests.tui.conftest import Keys, file_intake
+    from tests.tui.test_intake_estates import two_estates
 
-    base = resources.files("complaint_tui.data").joinpath("policy.toml").read_text("utf-8")
-    path = tmp_path / "two.toml"
-    path.write_text(base + TWO_ESTATES, encoding="utf-8")
-    store = Store(sqlite_store.engine, load_policy(path))
+    store = two_estates(sqlite_store, tmp_path)
     file_intake(store, staff.desk, estate="hy")
     app = make_app(store, "zh")
     async with app.run_test(size=(160, 45)) as pilot:
