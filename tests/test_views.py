@@ -179,7 +179,6 @@ def test_history_says_what_changed_in_words(sqlite_store: Store, people: tuple[O
     assert "give the first response" in en and "已联系业主" in zh
 
 
-
 def test_history_names_people_and_labels_codes_never_ids_or_none(
     sqlite_store: Store, people: tuple[Operator, Operator]
 ) -> None:
@@ -203,7 +202,6 @@ def test_history_names_people_and_labels_codes_never_ids_or_none(
     assert "；已联系业主" in zh
 
 
-
 @pytest.mark.parametrize("width", [80, 100, 160])
 def test_a_long_chinese_note_is_readable_in_full(
     sqlite_store: Store, people: tuple[Operator, Operator], width: int
@@ -221,7 +219,6 @@ def test_a_long_chinese_note_is_readable_in_full(
     flat = "".join(text.split()).replace(boss.name, "")  # the author's column sits beside the first line
     assert "…" not in text
     assert flat.count("渗水痕迹需要进一步打开吊顶检查管道接口") == 4 and "管道接口完毕" in flat
-
 
 
 @pytest.mark.parametrize("width", [40, 60, 100])
