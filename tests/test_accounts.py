@@ -359,6 +359,55 @@ def test_an_old_parameter_hash_verifies_and_is_renewed_at_sign_in(store: Store, 
     assert sv.sign_in(store, "wang", "2468").login == "wang"
 
 
+def _old_parameter_hash(pin: str) -> str:
+    """``pin`` hashed under parameters other than the current ones (it verifies, and is renewed)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=2**3, r=1, p=1, dklen=32)
+    return f"scrypt$8$1$1${salt.hex()}${digest.hex()}"
+
+
+def _during_the_first_check(monkeypatch: pytest.MonkeyPatch, meanwhile: object) -> None:
+    """Run ``meanwhile`` once, between the first PIN check and the write that records it: what
+    another desk does while this one is hashing."""
+    from complaint_tui.services import staff as staff_service
+
+    real = staff_service.pin_matches
+    pending = [meanwhile]
+
+    def checked(stored: str, value: str) -> bool:
+        right = real(stored, value)
+        if pending:
+            pending.pop()()  # type: ignore[operator]
+        return right
+
+    monkeypatch.setattr(staff_service, "pin_matches", checked)
+
+
+def test_two_desks_renewing_the_same_old_hash_both_sign_in(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second desk's hash was renewed under it by the first: it checks again, it is not refused."""
+    sv.add_staff(store, None, login="wang", name="王芳", role="supervisor", pin_code="2468")
+    old = _old_parameter_hash("2468")
+    with store.write() as s:
+        s.execute(text("UPDATE staff SET pin_hash = :h WHERE login = 'wang'"), {"h": old})
+    other_desk: list[str] = []
+    _during_the_first_check(monkeypatch, lambda: other_desk.append(sv.sign_in(store, "wang", "2468").login))
+    assert sv.sign_in(store, "wang", "2468").login == "wang"
+    assert other_desk == ["wang"]
+    renewed = staff_row(store, "wang").pin_hash or ""
+    assert renewed != old and pin_hash.pin_matches(renewed, "2468")
+    assert staff_row(store, "wang").failed_pins == 0
+    assert not [e for e in events(store, "sign_in_failed") if e.after and e.after.get("login") == "wang"]
+
+
+def test_a_pin_reset_while_signing_in_with_the_old_pin_is_a_wrong_pin(
+    store: Store, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _during_the_first_check(monkeypatch, lambda: sv.reset_pin(store, team.admin, "zhao", "86420"))
+    assert refused_key(lambda: sv.sign_in(store, "zhao", TEAM_PINS["zhao"])) == "error.sign_in_failed"
+    assert staff_row(store, "zhao").failed_pins == 1
+    assert sv.sign_in(store, "zhao", "86420").login == "zhao"
+
+
 def test_reset_pin_replaces_the_pin_and_ends_a_lockout(store: Store, team: Team) -> None:
     with store.write() as s:
         s.execute(text("UPDATE staff SET failed_pins = 5, locked_at = CURRENT_TIMESTAMP WHERE login = 'zhao'"))

@@ -332,13 +332,34 @@ def sign_in(store: Store, login: str, pin_code: str | None = None) -> Operator:
     """
     typed = (login or "").strip()
     value = pin_code or ""
+    # A hash that changed between the check and the write is checked again: two desks signing in
+    # with the same old-parameter hash both renew it, and the second must not be refused for it.
+    for _ in range(_CHECKS):
+        outcome = _attempt(store, typed, value, bool(pin_code))
+        if isinstance(outcome, Operator):
+            return outcome
+        if outcome != _CHECK_AGAIN:
+            raise RoleRefused(outcome)
+    with store.write() as session:
+        audit(session, None, "sign_in_failed", None, None, {"login": typed[:64], "reason": "pin_changed"})
+    raise RoleRefused(SIGN_IN_FAILED)
+
+
+# How often a sign-in checks a PIN whose hash keeps changing under it before it gives up.
+_CHECKS = 3
+_CHECK_AGAIN = "check_again"
+
+
+def _attempt(store: Store, typed: str, value: str, pin_given: bool) -> Operator | str:
+    """One check of ``value`` against the stored hash and its recording; the operator, the
+    refusal's message key, or ``_CHECK_AGAIN`` when the hash changed meanwhile."""
     with store.read() as session:
         staff = session.exec(select(Staff).where(Staff.login == typed)).first()
     if staff is None or staff.id is None:
         burn_time(value)
         with store.write() as session:
             audit(session, None, "sign_in_failed", None, None, {"login": typed[:64], "reason": "unknown_login"})
-        raise RoleRefused(SIGN_IN_FAILED)
+        return SIGN_IN_FAILED
     if staff.pin_hash:
         right = pin_matches(staff.pin_hash, value)
     else:
@@ -346,12 +367,9 @@ def sign_in(store: Store, login: str, pin_code: str | None = None) -> Operator:
         if not right:
             burn_time(value)
     renew = right and staff.pin_hash is not None and needs_rehash(staff.pin_hash)
-    attempt = _Attempt(staff.id, staff.pin_hash, right, bool(pin_code), hash_pin(value) if renew else None)
+    attempt = _Attempt(staff.id, staff.pin_hash, right, pin_given, hash_pin(value) if renew else None)
     with store.write() as session:
-        outcome = _settle(session, store, attempt)
-    if isinstance(outcome, Operator):
-        return outcome
-    raise RoleRefused(outcome)
+        return _settle(session, store, attempt)
 
 
 def _settle(session: Session, store: Store, attempt: _Attempt) -> Operator | str:
@@ -365,9 +383,8 @@ def _settle(session: Session, store: Store, attempt: _Attempt) -> Operator | str
     def failed(reason: str, **more: Any) -> None:
         audit(session, who, "sign_in_failed", None, None, {"login": staff.login, "reason": reason} | more)
 
-    if staff.pin_hash != attempt.checked_hash:  # a new PIN was set meanwhile: try again
-        failed("pin_changed")
-        return SIGN_IN_FAILED
+    if staff.pin_hash != attempt.checked_hash:  # renewed or reset meanwhile: check against the new one
+        return _CHECK_AGAIN
     if not staff.active:
         failed("inactive")
         return SIGN_IN_FAILED
