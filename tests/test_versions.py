@@ -128,3 +128,23 @@ def test_a_check_of_an_older_postgresql_store_never_migrates_it(tmp_path: Path, 
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     assert current_revision(make_engine(url)) == OLD
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_db_check_of_an_older_store_says_to_upgrade_it(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """An older store lacks the columns the checks read: `db check` names its revision and the
+    command that brings it up, instead of a database error about a missing column."""
+    url = _old_store(backend, tmp_path, request)
+    run = _cli("db", "check", "--db", url)
+    output = (run.stdout + run.stderr).strip()
+    assert run.returncode == 1, output
+    assert "Traceback" not in output and "does not exist" not in output and "no such column" not in output, output
+    assert f"Schema revision {OLD} (current: {head_revision()})" in output, output
+    assert "db upgrade" in output, output
+    assert current_revision(make_engine(url)) == OLD  # checking migrated nothing
+    upgraded = _cli("db", "upgrade", "--db", url)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    checked = _cli("db", "check", "--db", url)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -36,7 +36,16 @@ from complaint_tui.config import (
     resolve_language,
     resolve_policy,
 )
-from complaint_tui.db import Store, backup, check, open_store, sqlite_file, sqlite_side_files
+from complaint_tui.db import (
+    HEAD_REVISION,
+    Store,
+    backup,
+    check,
+    current_revision,
+    open_store,
+    sqlite_file,
+    sqlite_side_files,
+)
 from complaint_tui.errors import DeskError
 from complaint_tui.estates import bind_estates
 from complaint_tui.i18n import t
@@ -162,6 +171,11 @@ def db_upgrade(
 def db_check(db: DbOption = None, policy: PolicyOption = None) -> None:
     """Check integrity, the migration level, evidence hashes, the audit chain and the calendar."""
     store = _store(db, policy, migrate=False)
+    revision = current_revision(store.engine)
+    if revision != HEAD_REVISION:  # an older schema lacks what the checks read: say what to do
+        out.print(t("cli.check_revision", None, revision=revision or "-", head=HEAD_REVISION))
+        out.print(t("cli.check_needs_upgrade", None))
+        raise typer.Exit(1)
     year = dt.date.today().year
     report = check(store, [year, year + 1])
     out.print(t("cli.check_revision", None, revision=report.revision or "-", head=report.head or "-"))
