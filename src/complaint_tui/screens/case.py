@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from complaint_tui.desk import StoreChanged
 from complaint_tui.models import Status
@@ -32,6 +32,7 @@ from complaint_tui.screens.forms import ActionForm, CaseRef, FormContext
 from complaint_tui.services import CaseChange, StaffRow, list_staff
 from complaint_tui.verbs import VERBS, verb_on_key
 from complaint_tui.views.case import NOT_THIS_STAGE, TABS, CaseView
+from complaint_tui.widgets.key_bar import KeyBar
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.workflow import Action, CaseFacts, refusal
 
@@ -80,7 +81,8 @@ class CaseScreen(DeskScreen):
                     with VerticalScroll():
                         yield Static(id=f"pane-{tab}")
         yield StatusLine(id="status")
-        yield Footer()
+        # The verbs' keys in two lines at most, each whole; the rest behind F1 (issue 8 item 6).
+        yield KeyBar(self.tr("tui.help.more"))
 
     def on_mount(self) -> None:
         self.load()

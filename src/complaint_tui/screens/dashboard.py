@@ -24,12 +24,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Region, Spacing
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from complaint_tui.desk import QueueRequest, ShowQueue, StoreChanged
 from complaint_tui.policy import Step
 from complaint_tui.queries import QueueFilter, Statistics, statistics
 from complaint_tui.screens.base import DeskScreen
+from complaint_tui.widgets.key_bar import KeyBar
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.widgets.trend import TrendChart
 from complaint_tui.workcalendar import CalendarGrade
@@ -90,7 +91,7 @@ class DashboardScreen(DeskScreen):
                 yield Static(self.tr("tui.dashboard.trend"), classes="section-title")
                 yield TrendChart((self.tr("tui.dashboard.received"), self.tr("tui.dashboard.closed")), id="trend")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar(self.tr("tui.help.more"))
 
     def on_mount(self) -> None:
         self.query_one("#dash-calendar").display = False
