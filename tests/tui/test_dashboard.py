@@ -1,15 +1,22 @@
 """The supervisor's dashboard: the warning when the working-day calendar is not the official one
-(issue 2, item 9), and hot-spot tables that show their rows without a scrollbar of their own."""
+(issue 2, item 9), hot-spot tables that show their rows without a scrollbar of their own, and
+no label cut at any terminal size (issue 8 item 6)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
+import pytest
+from rich.cells import cell_len
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from complaint_tui.db import Store
 from complaint_tui.i18n import t
 from complaint_tui.screens.dashboard import HOT_ROWS, DashboardScreen, HotSpots
+from complaint_tui.textual_private import screen_lines
 from complaint_tui.workcalendar import CalendarGrade
 from tests.tui.conftest import Keys, Staff, file_intake, make_app, seed_centre, settle, shown, wait_until
 
@@ -106,3 +113,55 @@ async def test_short_terminal_scrolls_the_column_to_the_cursor(sqlite_store: Sto
             return 0 < top <= line < top + column.scrollable_content_region.height
 
         await wait_until(pilot, row_in_view)
+
+
+def crop_cells(line: str, start: int, end: int) -> str:
+    """The part of a terminal line from cell ``start`` to ``end`` (a Chinese character takes two)."""
+    out, x = [], 0
+    for char in line:
+        if start <= x < end:
+            out.append(char)
+        x += cell_len(char)
+    return "".join(out)
+
+
+def region_lines(app: Any, widget: Widget) -> list[str]:
+    """The lines of the terminal that ``widget`` occupies, cut to its region."""
+    region = widget.region
+    lines = screen_lines(app.screen)
+    return [crop_cells(lines[y], region.x, region.right).rstrip() for y in range(region.y, region.bottom)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_no_label_is_cut_at_any_size(sqlite_store: Store, staff: Staff, lang: str) -> None:
+    """Issue 8 item 6: at 80x24 the dashboard showed ``Resolut…``, ``首次响…``, ``未完成·…`` and
+    a hot-spot table cut at ``Sha``. At 80x24, 100x30 and 160x45 the on-time table shows as many
+    columns as fit, each header and step whole on one line, the wide terminal all of them; each
+    hot-spot table shows every column, with nothing left to scroll to sideways (S4.3, S6.6)."""
+    seed_centre(sqlite_store, staff)
+    headers = [t(f"tui.dashboard.col.{c}", lang) for c in ("step", "rate", "done", "overdue", "in_time")]
+    steps = [t(f"step.{s}", lang) for s in ("first_response", "resolution", "feedback", "return_visit")]
+    app = make_app(sqlite_store, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(Keys(pilot))
+        for size in ((80, 24), (100, 30), (160, 45)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            text = "\n".join(screen_lines(app.screen))
+            assert "…" not in text, size
+            on_time = region_lines(app, screen.query_one("#dash-ontime", Static))
+            head = next((i for i, line in enumerate(on_time) if line.strip().startswith(headers[0])), None)
+            assert head is not None, (size, on_time)
+            shown = re.split(r"\s{2,}", on_time[head].strip())
+            assert shown == headers[: len(shown)] and len(shown) >= 2, (size, on_time[head])
+            if size == (160, 45):
+                assert shown == headers
+            for step in steps:  # each step whole, at the start of its own row
+                assert any(line.strip().startswith(step) for line in on_time[head + 1 :]), (size, step)
+            for table in screen.query(DataTable):
+                assert table.virtual_size.width <= table.scrollable_content_region.width, (size, table.id)
+                assert not table.show_horizontal_scrollbar, (size, table.id)
+        hot = region_lines(app, screen.query_one("#hot-category", DataTable))
+        assert [re.split(r"\s{2,}", hot[0].strip())] == [
+            [t(f"tui.dashboard.col.{c}", lang) for c in ("category", "cases", "share")]
+        ]

@@ -15,7 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Group
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -52,6 +54,47 @@ class CalendarGraded(Message):
     """How official the working-day calendar of this year and the next is."""
 
     grades: dict[int, CalendarGrade]
+
+
+class ColumnsThatFit:
+    """A table of figures that shows as many of its columns as the width holds, first to last,
+    each whole: no label is cut or wrapped inside a word (issue 8 item 6). The first column (what
+    the row is about) and the second always show; the columns after them are left out from the
+    last when the terminal is narrow, and the ones shown keep every cell on one line."""
+
+    PAD = 1  # cells each side of a cell
+
+    def __init__(self, headers: list[str], rows: list[list[Text]]) -> None:
+        self.headers = headers
+        self.rows = rows
+
+    def widths(self) -> list[int]:
+        """The cells each column needs, its padding included."""
+        return [
+            max([cell_len(h), *(r[i].cell_len for r in self.rows)]) + 2 * self.PAD for i, h in enumerate(self.headers)
+        ]
+
+    def shown(self, width: int) -> int:
+        """How many columns (from the first) fit in ``width`` cells; two at least."""
+        used, count = 0, 0
+        for need in self.widths():
+            if count >= 2 and used + need > width:
+                break
+            used, count = used + need, count + 1
+        return count
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        count = self.shown(options.max_width)
+        table = Table(box=None, padding=(0, self.PAD))
+        for i, header in enumerate(self.headers[:count]):
+            table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True)
+        for row in self.rows:
+            table.add_row(*row[:count])
+        yield table
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = self.widths()
+        return Measurement(sum(widths[:2]), sum(widths))
 
 
 class HotSpots(VerticalScroll, can_focus=False):
@@ -166,17 +209,16 @@ class DashboardScreen(DeskScreen):
         self.query_one(TrendChart).set_weeks([(w.week_start, w.received, w.closed) for w in s.weekly])
 
     def render_on_time(self, s: Statistics) -> Group:
-        table = Table(box=None, padding=(0, 1))
-        for column in ("step", "rate", "done", "overdue", "in_time"):
-            table.add_column(self.tr(f"tui.dashboard.col.{column}"), justify="left" if column == "step" else "right")
+        columns = ("step", "rate", "done", "overdue", "in_time")
+        rows: list[list[Text]] = []
         for step in Step:
             o = s.on_time.get(step.value)
             if o is None:
                 continue
             rate = Text("—") if o.rate is None else Text(f"{o.rate:.0%}", style=self.rate_style(o.rate))
-            table.add_row(
-                self.tr(f"step.{step.value}"), rate, f"{o.done:,}", f"{o.open_overdue:,}", f"{o.open_in_time:,}"
-            )
+            figures = (f"{o.done:,}", f"{o.open_overdue:,}", f"{o.open_in_time:,}")
+            rows.append([Text(self.tr(f"step.{step.value}")), rate, *(Text(f) for f in figures)])
+        table = ColumnsThatFit([self.tr(f"tui.dashboard.col.{c}") for c in columns], rows)
         return Group(Text(self.tr("tui.dashboard.on_time"), style="bold"), table)
 
     @staticmethod
