@@ -9,21 +9,49 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from complaint_tui.db import Store
 from complaint_tui.i18n import catalog, t
 from complaint_tui.textual_private import screen_lines
+from complaint_tui.widgets.choice import SHORTCUTS, ChoiceBar
 from complaint_tui.widgets.key_bar import KeyBar
 from tests.tui.conftest import Staff, make_app, seed_centre, settle
 
 SIZES = [(80, 24), (100, 30), (160, 45)]
 
 
+def crop_cells(line: str, start: int, end: int) -> str:
+    """The part of a terminal line from cell ``start`` to ``end`` (a Chinese character takes two)."""
+    out, x = [], 0
+    for char in line:
+        if start <= x < end:
+            out.append(char)
+        x += cell_len(char)
+    return "".join(out)
+
+
+def region_lines(app: Any, region: Region) -> list[str]:
+    """The lines of the terminal in ``region`` (a widget's region, or its content region)."""
+    lines = screen_lines(app.screen)
+    return [crop_cells(lines[y], region.x, region.right).rstrip() for y in range(region.y, region.bottom)]
+
+
 def bar_lines(app: Any) -> list[str]:
     """The lines the key bar of the current screen occupies, as the terminal shows them."""
-    region = app.screen.query_one(KeyBar).region
-    lines = screen_lines(app.screen)
-    return [lines[y][region.x : region.right].strip() for y in range(region.y, region.bottom)]
+    return [line.strip() for line in region_lines(app, app.screen.query_one(KeyBar).region)]
+
+
+def check_choices(app: Any, bar: ChoiceBar) -> list[str]:
+    """The rows of a choice bar as shown, after checking that each choice is whole on one row
+    (its key, two spaces, its whole label) and every row starts at the same indent."""
+    lines = [line for line in region_lines(app, bar.content_region) if line.strip()]
+    for i, (_, label) in enumerate(bar.options):
+        assert any(f" {SHORTCUTS[i]}  {label}" in line for line in lines), (label, lines)
+    assert {len(line) - len(line.lstrip()) for line in lines} == {1}, lines
+    return lines
 
 
 def key_words(lang: str) -> set[str]:
@@ -94,3 +122,96 @@ async def test_the_keys_at_the_foot_are_whole(sqlite_store: Store, staff: Staff,
             pairs = check_bar(app, lang)
             assert ("f4", t("keys.app.dashboard", lang)) in pairs
             assert ("p", t("keys.dashboard.period", lang)) in pairs
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_intake_choices_wrap_between_choices(sqlite_store: Store, staff: Staff, lang: str) -> None:
+    """Issue 8 item 6: a row of choices wrapped inside a label and lost its indent (``3  WeChat``
+    / ``official account``). At each size the intake's channel, object and category rows show
+    every choice whole on one row, key and label together, each row at the same indent (S1.5)."""
+    app = make_app(sqlite_store, lang)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        for size in SIZES:
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            rows = {}
+            for name in CHOSEN:
+                bar = app.screen.query_one(f"#f-{name}", ChoiceBar)
+                bar.scroll_visible(animate=False, immediate=True)
+                await pilot.pause()
+                rows[name] = check_choices(app, bar)
+            if size == (80, 24):
+                assert len(rows["channel"]) > 1  # the narrow form does wrap them
+
+
+CHOSEN = ("channel", "object_kind", "category")
+CHANNELS = {
+    "en": [
+        ("desk", "Front desk"),
+        ("hotline", "24-hour hotline"),
+        ("wechat", "WeChat official account"),
+        ("app", "Owner app"),
+        ("email", "E-mail"),
+    ],
+    "zh": [
+        ("desk", "现场接待"),
+        ("hotline", "24小时服务热线"),
+        ("wechat", "微信公众号"),
+        ("app", "业主APP"),
+        ("email", "电子邮箱"),
+    ],
+}
+
+
+class OneBar(App[None]):
+    """A choice bar alone, as wide as the terminal."""
+
+    def __init__(self, options: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        yield ChoiceBar(self.options, id="bar")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_a_click_on_a_wrapped_choice_picks_it(lang: str) -> None:
+    """On a narrow row the choices take three rows or more; a click on the label of the fourth,
+    on a later row, picks that one (placed by the rows as laid out, not by one long line)."""
+    app = OneBar(CHANNELS[lang])
+    async with app.run_test(size=(34, 8)) as pilot:
+        bar = app.query_one(ChoiceBar)
+        lines = check_choices(app, bar)
+        assert len(lines) >= 3, lines
+        y = next(i for i, line in enumerate(lines) if "4  " in line)
+        x = crop_cells_index(lines[y], lines[y].index("4  ") + 4)
+        inside = bar.content_region.offset - bar.region.offset
+        await pilot.click(bar, offset=(inside.x + x, inside.y + y))
+        assert bar.value == "app"
+
+
+def crop_cells_index(line: str, index: int) -> int:
+    """The cell where the character at ``index`` of ``line`` starts."""
+    return cell_len(line[:index])
+
+
+async def test_a_label_wider_than_the_row_goes_on_under_itself() -> None:
+    """A label longer than the whole row folds at a word (Chinese: at any character), its next
+    rows under the label's start, never under the key or at the row's edge."""
+    long_en = "Noise from the building site next door at night"
+    long_zh = "隔壁工地夜间施工噪音严重影响休息"
+    app = OneBar([("a", "Repair"), ("b", long_en), ("c", long_zh)])
+    async with app.run_test(size=(26, 12)) as pilot:
+        await pilot.pause()
+        bar = app.query_one(ChoiceBar)
+        lines = region_lines(app, bar.content_region)
+        start = next(i for i, line in enumerate(lines) if line.startswith(" 2  "))
+        end = next(i for i, line in enumerate(lines) if line.startswith(" 3  "))
+        assert " ".join(line.strip() for line in lines[start:end]).removeprefix("2  ") == long_en
+        assert all(line.startswith("    ") and line[4] != " " for line in lines[start + 1 : end]), lines
+        rest = [line for line in lines[end:] if line.strip()]
+        assert "".join(line.strip() for line in rest).removeprefix("3  ") == long_zh
+        assert all(line.startswith("    ") for line in rest[1:]), lines
