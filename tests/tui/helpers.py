@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 # Keys a test names (anything else of more than one character is words to type).
 NAMED = {
@@ -65,13 +65,19 @@ def burst(app: App[None], *parts: str) -> int:
     return len(keys)
 
 
-def put(field: Input, text: str) -> None:
+def put(field: Input | TextArea, text: str) -> None:
     """Words into a field through the widget (for tests about something else than the keys)."""
-    field.value = text
+    if isinstance(field, TextArea):  # a field of several lines: typing goes on at the end
+        field.text = text
+        field.move_cursor(field.document.end)
+    else:
+        field.value = text
 
 
 async def fill(pilot: Pilot[None], values: Iterable[tuple[str, str]]) -> None:
     """Each ``(selector, text)`` into the Input the selector names on the current screen."""
     for selector, text in values:
-        put(pilot.app.screen.query_one(selector, Input), text)
+        widget = pilot.app.screen.query_one(selector)
+        assert isinstance(widget, Input | TextArea), selector
+        put(widget, text)
     await pilot.pause()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlmodel import select
-from textual.widgets import Input
+from textual.widgets import TextArea
 
 from complaint_tui.db import Store
 from complaint_tui.i18n import t
@@ -184,7 +184,7 @@ async def test_dissatisfied_return_visit_reopens(sqlite_store: Store, staff: Sta
         assert isinstance(app.screen, ActionForm)
         banner = shown(app, "#form-banner")
         assert t("guard.visit_close_needs_satisfied", "en", min="4") in banner
-        assert app.screen.query_one("#ff-remaining_issues", Input).value == "Still drips when it rains"
+        assert app.screen.query_one("#ff-remaining_issues", TextArea).text == "Still drips when it rains"
         await keys.press("shift+tab", "2", "ctrl+s")  # back to the outcome: reopen
         assert isinstance(app.screen, CaseScreen)
         assert t("tui.case.reopened", "en", count=1) in shown(app, "#pane-overview")
@@ -218,7 +218,7 @@ async def test_conflict_between_two_desks_on_the_same_file(sqlite_store: Store, 
         assert isinstance(form, ActionForm)
         banner = shown(desk_a, "#form-banner")
         assert receipt.number in banner and t("action.acknowledge", "en") in banner and "李强" in banner
-        assert form.query_one("#ff-content", Input).value == words
+        assert form.query_one("#ff-content", TextArea).text == words
         with sqlite_store.read() as session:
             assert session.exec(select(OwnerUpdate).where(OwnerUpdate.kind == "progress")).first() is None
         await keys_a.press("ctrl+r", "ctrl+s")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import select
-from textual.widgets import Input
+from textual.widgets import TextArea
 
 from complaint_tui.db import DbTimeouts, Store, make_engine, upgrade
 from complaint_tui.i18n import t
@@ -121,7 +121,7 @@ async def test_a_save_on_a_frozen_server_keeps_the_words_and_is_saved_once_when_
                 form = app.screen
                 assert isinstance(form, ActionForm)
                 assert t("error.db_unreachable", "en") in shown(app, "#form-banner")
-                assert form.query_one("#ff-content", Input).value == words
+                assert form.query_one("#ff-content", TextArea).text == words
             finally:
                 server.thaw()
             await wait_until(pilot, lambda: UNREACHABLE not in screen_status_under(app), timeout=15)

@@ -60,7 +60,7 @@ def fill(screen: IntakeScreen) -> None:
         "demand": "尽快检修",
     }
     for name, value in typed.items():
-        screen.query_one(f"#f-{name}", Input).value = value
+        screen.field(name).value = value
     for name, value in (("channel", "email"), ("object_kind", "facility"), ("category", "repair")):
         screen.query_one(f"#f-{name}", ChoiceBar).value = value
 

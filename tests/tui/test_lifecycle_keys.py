@@ -49,9 +49,9 @@ async def test_phone_intake_to_closed_by_keys(sqlite_store: Store, staff: Staff,
         await keys.field("302")
         await keys.press("2")  # object: a facility
         await keys.field(w["object"])
-        await keys.field(w["what"])
-        await keys.press("enter", "enter", "enter")  # when, where, state: left empty
-        await keys.field(w["demand"])
+        await keys.field(w["what"], then=("tab",))  # several lines: Enter is a new line there
+        await keys.press("enter", "enter", "tab")  # when, where, state: left empty
+        await keys.field(w["demand"], then=("tab",))
         await keys.press("1", "2")  # category repair, urgency high
         # Evidence by path: copied into the store and hashed (S1.4).
         await keys.press("tab")
@@ -130,11 +130,11 @@ async def test_typical_phone_intake_key_count(sqlite_store: Store, staff: Staff)
         assert app.focused is not None and app.focused.id == "f-object_kind"
         await keys.press("2")  # a facility
         await keys.field("电梯")
-        await keys.field("2号电梯停在12楼不动")
+        await keys.field("2号电梯停在12楼不动", then=("tab",))  # several lines: Tab goes on
         await keys.field("今天早上")
         await keys.field("2号电梯")
-        await keys.field("仍未恢复")
-        await keys.field("尽快修复")
+        await keys.field("仍未恢复", then=("tab",))
+        await keys.field("尽快修复", then=("tab",))
         await keys.press("1", "1")  # repair, critical
         await keys.press("ctrl+s", "enter")  # save, the owner confirmed the contact
         assert isinstance(app.screen, ReceiptScreen)

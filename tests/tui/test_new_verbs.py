@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlmodel import select
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from complaint_tui.db import Store
 from complaint_tui.models import Case, DepartmentTask, FindingSignature, Owner, StepClock
@@ -78,7 +78,7 @@ async def test_a_handler_raises_a_leak_to_a_safety_matter(sqlite_store: Store, s
         bar = form.query_one("#ff-category", ChoiceBar)
         assert bar.value == "repair"  # starts from what intake recorded
         bar.value = "safety"
-        put(form.query_one("#ff-reason", Input), "Water on the wiring")
+        put(form.query_one("#ff-reason", TextArea), "Water on the wiring")
         await keys.press("ctrl+s")
         assert isinstance(app.screen, CaseScreen)
         assert "Safety" in screen_text(app)
@@ -120,8 +120,8 @@ async def test_the_feedback_form_starts_from_the_plan_and_the_tasks(sqlite_store
         await keys.press("b")
         form = app.screen
         assert isinstance(form, ActionForm)
-        assert form.query_one("#ff-measures", Input).value == "重做防水"
-        assert form.query_one("#ff-result", Input).value == "防水层已更换，闭水试验通过"
+        assert form.query_one("#ff-measures", TextArea).text == "重做防水"
+        assert form.query_one("#ff-result", TextArea).text == "防水层已更换，闭水试验通过"
 
 
 async def test_the_assignee_picker_offers_the_handling_department_first(sqlite_store: Store, staff: Staff) -> None:

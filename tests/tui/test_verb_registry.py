@@ -36,6 +36,7 @@ from tests.tui.conftest import NOW, Staff, file_intake, make_app, settle
 # What the form hands a command for each way of asking (spelled out here, not read from the code).
 KIND_TYPES: dict[str, Any] = {
     "text": str,
+    "long": str,
     "choice": str,
     "pick": int,
     "bool": bool,

@@ -6,6 +6,11 @@ The verb's ``Command`` says which fields the dialog shows, in order, and how eac
 worker with the case version the screen loaded; on failure it keeps every value typed: a refused
 step shows the guard's reason, an ``EditConflict`` shows what the other desk changed (ctrl+r takes
 the new version so the same input can be saved again, issue 3 item 8).
+
+Sentences (a ``long`` field: notes, findings, measures, reasons) are typed in a ``LongText`` of
+several lines: Enter starts a new line there, Tab goes on to the next field, ctrl+s saves. A
+refused field is named under itself and takes the focus. Esc (or F10, ctrl+q) on a form with
+something typed or changed asks before the input is thrown away; an untouched form closes at once.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from complaint_tui.services import CaseChange
 from complaint_tui.verbs import CaseRef, FormContext, FormField, build, form_fields, verb_of
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock
+from complaint_tui.widgets.long_text import LongText
 from complaint_tui.workflow import Action
 
 # Named here too: the intake screen opens the "append" dialog with them.
@@ -93,6 +99,8 @@ class ActionForm(DeskModal[CaseChange | None]):
         self.ctx = ctx
         self.prefill = prefill or {}
         self.conflicted = False
+        # The values the form opened with (defaults included): anything else was typed.
+        self.opened_with: Values = {}
 
     def compose(self) -> ComposeResult:
         action = self.tr(f"action.{self.command.action.value}")
@@ -116,12 +124,15 @@ class ActionForm(DeskModal[CaseChange | None]):
             return ChoiceBar(choices, value=str(default) if default else None, id=wid)
         if ask.kind == "bool":
             return Checkbox(label(spec.name, self.lang), bool(default), id=wid)
+        if ask.kind == "long":
+            return LongText(str(default or ""), id=wid)
         return Input(str(default or ""), id=wid, placeholder=PLACEHOLDERS.get(ask.kind, ""), password=ask.password)
 
     def on_mount(self) -> None:
+        self.opened_with = self.values()
         # Start where typing is needed: the first field without a value (defaults are skipped).
-        widgets = [w for w in self.query("Input, ChoiceBar, Checkbox") if w.id and w.id.startswith("ff-")]
-        empty = [w for w in widgets if isinstance(w, Input | ChoiceBar) and not w.value]
+        widgets = [w for w in self.query("Input, LongText, ChoiceBar, Checkbox") if w.id and w.id.startswith("ff-")]
+        empty = [w for w in widgets if isinstance(w, Input | LongText | ChoiceBar) and not w.value]
         if empty or widgets:
             (empty or widgets)[0].focus()
 
@@ -133,9 +144,13 @@ class ActionForm(DeskModal[CaseChange | None]):
                 out[spec.name] = widget.value
             elif isinstance(widget, Checkbox):
                 out[spec.name] = widget.value
-            elif isinstance(widget, Input):
+            elif isinstance(widget, Input | LongText):
                 out[spec.name] = widget.value
         return out
+
+    def has_unsaved_input(self) -> bool:
+        """Whether any field holds other than what the form opened with (issue 8, item 2)."""
+        return bool(self.opened_with) and self.values() != self.opened_with
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
@@ -162,7 +177,17 @@ class ActionForm(DeskModal[CaseChange | None]):
         self.dismiss(message.change)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc: close; with something typed, only once the person says so (only ``y`` does)."""
+        if not self.has_unsaved_input():
+            self.dismiss(None)
+            return
+        from complaint_tui.screens.confirm import ConfirmLeaveScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmLeaveScreen("tui.leave.discard"), answered)
 
     def action_take_new_version(self) -> None:
         """After a conflict: adopt the case's new version; the typed values stay as they are."""
@@ -194,6 +219,7 @@ class ActionForm(DeskModal[CaseChange | None]):
     def handle_desk_error(self, error: DeskError) -> bool:
         if isinstance(error, InvalidInput):
             unplaced = []
+            refused: list[FieldBlock] = []
             for problem in error.problems:
                 name = self.field_showing(problem.field)
                 blocks = self.query(f"#block-{name}").results(FieldBlock) if name else ()
@@ -202,7 +228,13 @@ class ActionForm(DeskModal[CaseChange | None]):
                     unplaced.append(problem.message(self.lang))
                 else:
                     block.show_error(problem.message(self.lang))
+                    refused.append(block)
             self.banner(self.tr("tui.form.fix_fields", count=len(error.problems)) + " " + "; ".join(unplaced), True)
+            # The first refused field in the form's order takes the focus, and with it the keys
+            # typed while the save ran (widgets.typeahead).
+            first = next((b for b in self.query(FieldBlock) if b in refused), None)
+            if first is not None:
+                first.widget.focus()
             return True
         if isinstance(error, EditConflict):
             self.conflicted = True

@@ -4,9 +4,11 @@ The channel comes first, with its scope and promised time limit (S1.1). Enter in
 looks the owner up: past and open cases are listed, an empty name and room are filled from the
 last case, and a likely duplicate is offered for appending instead (ctrl+o). Every S1.4 field
 has its rule checked on blur (the rule's words next to the field); category, urgency and the
-object are picked by one digit. On a live channel saving asks to confirm the contact details
-with the owner first (S1.2). A failed save keeps everything typed; a saved one shows the case
-number and due times to read out (S6.1), then the form is cleared for the next call.
+object are picked by one digit. The owner's own words (what happened, the current state, the
+demand) are typed in fields of several lines (``LongText``: Enter starts a new line, Tab goes
+on). On a live channel saving asks to confirm the contact details with the owner first (S1.2).
+A failed save keeps everything typed; a saved one shows the case number and due times to read
+out (S6.1), then the form is cleared for the next call.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from complaint_tui.views.times import DAY_TIME, local
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.evidence_list import EvidenceList
 from complaint_tui.widgets.fields import FieldBlock, RuleValidator
+from complaint_tui.widgets.long_text import LongText
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.workflow import Action
 
@@ -83,6 +86,10 @@ TEXTS = (
     "demand",
     "received_at",
 )
+# The owner's own words, typed in several lines: the fields the core keeps line breaks in.
+LONG_TEXTS = ("matter_what", "matter_state", "demand")
+# The owner's past cases shown beside the form.
+HISTORY_ROWS = 12
 EVIDENCE_FIELDS = ("evidence_path", "evidence_source", "evidence_taken_on", "evidence_note")
 
 
@@ -188,6 +195,9 @@ class IntakeScreen(DeskScreen):
     # Keys typed while the case is saved or an evidence file is read wait for it (the form is
     # cleared or its evidence fields emptied then); the owner lookup is typed past.
     HOLD_KEYS_FOR = frozenset({"save", "evidence"})
+    # Below 120 columns the side panel lists the owner's cases instead of a table of five columns
+    # (at 100 it showed "TS20…  环境…  调查 …"): the class picks the one app.tcss shows.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self) -> None:
         super().__init__(id="intake")
@@ -206,6 +216,8 @@ class IntakeScreen(DeskScreen):
 
     def text(self, name: str, rule: Any = None, *args: Any, optional: bool = False, **kw: Any) -> FieldBlock:
         validators = [RuleValidator(name, rule, *args, lang=self.lang, optional=optional)] if rule else []
+        if name in LONG_TEXTS:
+            return self.block(name, LongText(id=f"f-{name}", validators=validators, **kw))
         return self.block(name, Input(id=f"f-{name}", validators=validators, validate_on=["blur"], **kw))
 
     def compose(self) -> ComposeResult:
@@ -260,6 +272,10 @@ class IntakeScreen(DeskScreen):
                 yield Button(self.tr("tui.intake.save_button"), id="save", variant="primary")
             with VerticalScroll(id="intake-side"):
                 yield Static(self.tr("tui.intake.lookup_hint"), id="lookup")
+                # The owner's cases twice, the stylesheet shows one: a table where the panel is
+                # wide, a list of two lines a case where it is narrow (HORIZONTAL_BREAKPOINTS).
+                yield Static("", id="lookup-table", classes="lookup-cases")
+                yield Static("", id="lookup-list", classes="lookup-cases")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -278,7 +294,7 @@ class IntakeScreen(DeskScreen):
     def reset(self) -> None:
         """An empty form for the next call (only after a save or on ctrl+n: never after a failure)."""
         for name in TEXTS + EVIDENCE_FIELDS:
-            self.query_one(f"#f-{name}", Input).value = ""
+            self.field(name).value = ""
         self.stop_editing()
         for name in CHOICES:
             self.query_one(f"#f-{name}", ChoiceBar).value = "normal" if name == "urgency" else None
@@ -287,6 +303,8 @@ class IntakeScreen(DeskScreen):
         self.query_one("#block-object_staff_login").display = False
         self.query_one("#channel-guide", Static).update(self.tr("tui.intake.choose_channel"))
         self.query_one("#lookup", Static).update(self.tr("tui.intake.lookup_hint"))
+        for cases in self.query(".lookup-cases").results(Static):
+            cases.update("")
         self.evidence, self.duplicates = [], []
         for bar in self.query("#f-estate").results(ChoiceBar):
             bar.value = None
@@ -354,6 +372,12 @@ class IntakeScreen(DeskScreen):
         text = None if result is None or result.is_valid else result.failure_descriptions[0]
         self.show_field_error(field_name(event.input), text)
 
+    @on(LongText.Blurred)
+    def check_long_text(self, event: LongText.Blurred) -> None:
+        result = event.validation_result
+        text = None if result is None or result.is_valid else result.failure_descriptions[0]
+        self.show_field_error(field_name(event.long_text), text)
+
     @on(Input.Blurred, "#f-building, #f-unit, #f-room")
     def look_up_room(self) -> None:
         self.lookup_room()
@@ -378,8 +402,14 @@ class IntakeScreen(DeskScreen):
         for block in self.query(f"#block-{name}").results(FieldBlock):
             block.show_error(text)
 
+    def field(self, name: str) -> Input | LongText:
+        """The widget of the text field ``name`` (one line, or several for the owner's words)."""
+        if name in LONG_TEXTS:
+            return self.query_one(f"#f-{name}", LongText)
+        return self.query_one(f"#f-{name}", Input)
+
     def value(self, name: str) -> str:
-        return self.query_one(f"#f-{name}", Input).value
+        return self.field(name).value
 
     # --- owner lookup (S6.2) -----------------------------------------------------------------
 
@@ -417,6 +447,8 @@ class IntakeScreen(DeskScreen):
         self.duplicates = duplicates
         self.refresh_bindings()
         panel = self.query_one("#lookup", Static)
+        for cases in self.query(".lookup-cases").results(Static):
+            cases.update("")
         if not rows:
             panel.update(self.tr("tui.intake.no_history"))
             return
@@ -429,22 +461,10 @@ class IntakeScreen(DeskScreen):
                 ("room", latest.room),
             ):
                 self.offer(name, value)
-        table = Table(box=None, padding=(0, 1), show_header=True, expand=True)
-        for column in ("number", "received", "category", "status", "matter"):
-            table.add_column(self.tr(f"tui.queue.col.{column}") if column != "matter" else self.tr("field.matter_what"))
-        for r in rows[:12]:
-            style = "bold" if r.is_open else "dim"
-            table.add_row(
-                r.number,
-                local(r.received_at, self.desk.policy.zone),
-                self.desk.policy.label("categories", r.category, self.lang),
-                self.tr(f"status.{r.status}"),
-                r.matter[:30],
-                style=style,
-            )
         head = Text(self.tr("tui.intake.history", name=latest.owner_name, count=len(rows)), style="bold")
-        parts: list[Any] = [head, table]
+        parts: list[Any] = [head]
         if duplicates:
+            # Above the cases: the clerk may append to it (ctrl+o) instead of filing a new one.
             dup = duplicates[0]
             parts.append(
                 Text(
@@ -453,6 +473,37 @@ class IntakeScreen(DeskScreen):
                 )
             )
         panel.update(Group(*parts))
+        self.query_one("#lookup-table", Static).update(self.history_table(rows[:HISTORY_ROWS]))
+        self.query_one("#lookup-list", Static).update(self.history_list(rows[:HISTORY_ROWS]))
+
+    def history_table(self, rows: list[HistoryRow]) -> Table:
+        """The owner's cases as a table: one a row (a wide panel)."""
+        table = Table(box=None, padding=(0, 1), show_header=True, expand=True)
+        for column in ("number", "received", "category", "status", "matter"):
+            table.add_column(self.tr(f"tui.queue.col.{column}") if column != "matter" else self.tr("field.matter_what"))
+        for r in rows:
+            table.add_row(
+                r.number,
+                local(r.received_at, self.desk.policy.zone),
+                self.desk.policy.label("categories", r.category, self.lang),
+                self.tr(f"status.{r.status}"),
+                r.matter[:30],
+                style="bold" if r.is_open else "dim",
+            )
+        return table
+
+    def history_list(self, rows: list[HistoryRow]) -> Text:
+        """The owner's cases as a list (a narrow panel, issue 8 item 6): the number and status on
+        one line, then when, what kind and what happened, wrapped under it (at any character in
+        Chinese), never cut."""
+        out = Text()
+        for r in rows:
+            style = "bold" if r.is_open else "dim"
+            out.append(f"{r.number}  {self.tr(f'status.{r.status}')}\n", style=style)
+            category = self.desk.policy.label("categories", r.category, self.lang)
+            out.append(f"  {local(r.received_at, self.desk.policy.zone)}  {category}  {r.matter}\n", style="dim")
+        out.rstrip()
+        return out
 
     def offer(self, name: str, value: str) -> None:
         """Fill an empty field with what the owner's last case says, never moving the focus.

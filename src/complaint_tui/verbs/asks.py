@@ -77,6 +77,9 @@ def always(value: str | bool) -> DefaultOf:
 
 
 TEXT = Ask("text")
+# Sentences: what the core keeps line breaks in (a text of up to TEXT_MAX characters, S1.4): the
+# owner's words, notes, findings, measures, results, reasons. The form shows several lines.
+LONG_TEXT = Ask("long")
 CHANNEL = Ask(
     "choice", enum_choices("contact_channel", [c.value for c in ContactChannel]), always(ContactChannel.PHONE.value)
 )

@@ -6,7 +6,7 @@ A verb is declared once, as a subclass of ``Command``::
     @dataclass(frozen=True)
     class Acknowledge(Command, action=Action.ACKNOWLEDGE, key="a"):
         contact_channel: Annotated[str, CHANNEL]
-        content: Annotated[str, TEXT]
+        content: Annotated[str, LONG_TEXT]
 
         def run(self, store, operator, case, now):
             return acknowledge(store, operator, case.id, case.version, self.contact_channel, ...)
@@ -62,11 +62,12 @@ class FormContext:
 
 
 # How a field is asked for, and what the form hands the command for it:
-# text and choice → str, pick (a choice of ids) → int, bool → bool,
-# when (local date and time) → datetime, date (optional local date) → date | None.
-Kind = Literal["text", "choice", "pick", "bool", "when", "date"]
+# text (one line), long (sentences, several lines) and choice → str, pick (a choice of ids) → int,
+# bool → bool, when (local date and time) → datetime, date (optional local date) → date | None.
+Kind = Literal["text", "long", "choice", "pick", "bool", "when", "date"]
 KIND_TYPES: Mapping[Kind, object] = {
     "text": str,
+    "long": str,
     "choice": str,
     "pick": int,
     "bool": bool,

@@ -13,7 +13,7 @@ from complaint_tui.services.base import CaseChange
 from complaint_tui.services.closing import close, force_close, give_feedback, log_return_visit, reopen
 from complaint_tui.verbs.asks import (
     CHANNEL,
-    TEXT,
+    LONG_TEXT,
     always,
     enum_choices,
     plan_measures,
@@ -29,12 +29,12 @@ class GiveFeedback(Command, action=Action.GIVE_FEEDBACK, key="b"):
     """What was done, told to the owner; whether the demand was met (S4.1)."""
 
     contact_channel: Annotated[str, CHANNEL]
-    what_done: Annotated[str, TEXT]
-    measures: Annotated[str, Ask("text", default=plan_measures)]
-    result: Annotated[str, Ask("text", default=task_results)]
+    what_done: Annotated[str, LONG_TEXT]
+    measures: Annotated[str, Ask("long", default=plan_measures)]
+    result: Annotated[str, Ask("long", default=task_results)]
     demand_met: Annotated[str, Ask("choice", enum_choices("demand_met", [d.value for d in DemandMet]))]
-    unmet_reason: Annotated[str, TEXT]
-    next_step: Annotated[str, TEXT]
+    unmet_reason: Annotated[str, LONG_TEXT]
+    next_step: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return give_feedback(
@@ -63,9 +63,9 @@ class LogReturnVisit(Command, action=Action.LOG_RETURN_VISIT, key="w"):
     ]
     satisfaction: Annotated[str, Ask("choice", satisfaction_scores)]
     visit_outcome: Annotated[str, Ask("choice", enum_choices("visit_outcome", [o.value for o in VisitOutcome]))]
-    remaining_issues: Annotated[str, TEXT]
+    remaining_issues: Annotated[str, LONG_TEXT]
     rejects_decision: Annotated[bool, Ask("bool", default=always(False))]
-    external_recourse: Annotated[str, TEXT]
+    external_recourse: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return log_return_visit(
@@ -95,7 +95,7 @@ class Close(Command, action=Action.CLOSE, key="c"):
 class ForceClose(Command, action=Action.FORCE_CLOSE, key="X"):
     """A supervisor closes the case without a satisfied visit, with the reason (S4.3)."""
 
-    reason: Annotated[str, TEXT]
+    reason: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return force_close(store, operator, case.id, case.version, self.reason, now)
@@ -105,7 +105,7 @@ class ForceClose(Command, action=Action.FORCE_CLOSE, key="X"):
 class Reopen(Command, action=Action.REOPEN, key="O"):
     """A supervisor reopens the case into a new investigation cycle."""
 
-    reason: Annotated[str, TEXT]
+    reason: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return reopen(store, operator, case.id, case.version, self.reason, now)

@@ -18,7 +18,7 @@ from complaint_tui.services.case_contacts import (
     unmerge,
     withdraw,
 )
-from complaint_tui.verbs.asks import OWNER_CHANNEL, TEXT
+from complaint_tui.verbs.asks import LONG_TEXT, OWNER_CHANNEL, TEXT
 from complaint_tui.verbs.base import CaseRef, Command
 from complaint_tui.workflow import Action
 
@@ -28,7 +28,7 @@ class Chase(Command, action=Action.CHASE, key="h"):
     """The owner chases the case (催办): recorded and counted."""
 
     channel: Annotated[str, OWNER_CHANNEL]
-    content: Annotated[str, TEXT]
+    content: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return record_chase(store, operator, case.id, case.version, channel=self.channel, content=self.content, now=now)
@@ -39,7 +39,7 @@ class Append(Command, action=Action.APPEND, key="plus"):
     """The owner adds to the complaint (追加): recorded and counted."""
 
     channel: Annotated[str, OWNER_CHANNEL]
-    content: Annotated[str, TEXT]
+    content: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return append_complaint(
@@ -51,7 +51,7 @@ class Append(Command, action=Action.APPEND, key="plus"):
 class Pause(Command, action=Action.PAUSE, key="z"):
     """Stop the clocks while waiting on the owner, with the reason."""
 
-    reason: Annotated[str, TEXT]
+    reason: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return pause(store, operator, case.id, case.version, self.reason, now)
@@ -79,7 +79,7 @@ class Merge(Command, action=Action.MERGE, key="m"):
 class Withdraw(Command, action=Action.WITHDRAW, key="W"):
     """The owner withdraws the complaint; the reason is kept."""
 
-    reason: Annotated[str, TEXT]
+    reason: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return withdraw(store, operator, case.id, case.version, self.reason, now)

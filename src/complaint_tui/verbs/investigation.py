@@ -23,6 +23,7 @@ from complaint_tui.verbs.asks import (
     CASE_DEPARTMENT,
     CHANNEL,
     EVIDENCE_PATH,
+    LONG_TEXT,
     TEXT,
     always,
     enum_choices,
@@ -48,7 +49,7 @@ class Acknowledge(Command, action=Action.ACKNOWLEDGE, key="a"):
     """The first response to the owner (S2.1)."""
 
     contact_channel: Annotated[str, CHANNEL]
-    content: Annotated[str, TEXT]
+    content: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return acknowledge(store, operator, case.id, case.version, self.contact_channel, self.content, now)
@@ -72,7 +73,7 @@ class AddNote(Command, action=Action.ADD_NOTE, key="n"):
     note_kind: Annotated[str, Ask("choice", enum_choices("note_kind", [k.value for k in NoteKind]))]
     party: Annotated[str, Ask("choice", enum_choices("party", [p.value for p in Party]))]
     person: Annotated[str, TEXT]
-    content: Annotated[str, TEXT]
+    content: Annotated[str, LONG_TEXT]
     evidence_path: Annotated[str, EVIDENCE_PATH]
     evidence_source: Annotated[str, TEXT]
     evidence_taken_on: Annotated[dt.date | None, Ask("date")]
@@ -111,9 +112,9 @@ class RecordFinding(Command, action=Action.RECORD_FINDING, key="f"):
 
     responsibility: Annotated[str, Ask("choice", enum_choices("responsibility", [r.value for r in Responsibility]))]
     cause_code: Annotated[str, Ask("choice", policy_choices("causes"))]
-    cause_text: Annotated[str, TEXT]
+    cause_text: Annotated[str, LONG_TEXT]
     valid: Annotated[bool, Ask("bool", default=always(True))]
-    validity_reason: Annotated[str, TEXT]
+    validity_reason: Annotated[str, LONG_TEXT]
     signatories: Annotated[str, TEXT]
     confirmed_by: Annotated[int, Ask("pick", handlers, default=self_if_handling)]
     # The confirmer's own PIN, if they sign here and now; blank: they sign later at their desk.
@@ -179,7 +180,7 @@ class OwnerConfirmsFinding(Command, action=Action.OWNER_CONFIRMS_FINDING, key="G
     """The owner confirmed the finding, by the channel they were told by (S2.6)."""
 
     contact_channel: Annotated[str, CHANNEL]
-    content: Annotated[str, TEXT]
+    content: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return owner_confirms_finding(

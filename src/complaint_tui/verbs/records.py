@@ -11,8 +11,8 @@ from complaint_tui.db import Store
 from complaint_tui.operators import Operator
 from complaint_tui.services.base import CaseChange
 from complaint_tui.services.correction import correct_intake, reclassify
-from complaint_tui.verbs.asks import TEXT, DefaultOf, policy_choices
-from complaint_tui.verbs.base import Ask, CaseRef, Command, FormContext
+from complaint_tui.verbs.asks import LONG_TEXT, DefaultOf, policy_choices
+from complaint_tui.verbs.base import Ask, CaseRef, Command, FormContext, Kind
 from complaint_tui.workflow import Action
 
 
@@ -26,8 +26,8 @@ def recorded_phone(ctx: FormContext) -> str | None:
     return None if ctx.detail is None or ctx.detail.phone_is_masked else ctx.detail.phone
 
 
-def as_recorded(name: str) -> Ask:
-    return Ask("text", default=recorded(name))
+def as_recorded(name: str, kind: Kind = "text") -> Ask:
+    return Ask(kind, default=recorded(name))
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,11 @@ class CorrectIntake(Command, action=Action.CORRECT_INTAKE, key="I"):
     unit: Annotated[str, as_recorded("unit")]
     room: Annotated[str, as_recorded("room")]
     object_text: Annotated[str, as_recorded("object_text")]
-    matter_what: Annotated[str, as_recorded("matter_what")]
+    matter_what: Annotated[str, as_recorded("matter_what", "long")]
     matter_when: Annotated[str, as_recorded("matter_when")]
     matter_where: Annotated[str, as_recorded("matter_where")]
-    matter_state: Annotated[str, as_recorded("matter_state")]
-    demand: Annotated[str, as_recorded("demand")]
+    matter_state: Annotated[str, as_recorded("matter_state", "long")]
+    demand: Annotated[str, as_recorded("demand", "long")]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return correct_intake(
@@ -74,7 +74,7 @@ class Reclassify(Command, action=Action.RECLASSIFY, key="K"):
 
     category: Annotated[str, Ask("choice", policy_choices("categories"), default=recorded("category"))]
     urgency: Annotated[str, Ask("choice", policy_choices("urgencies"), default=recorded("urgency"))]
-    reason: Annotated[str, TEXT]
+    reason: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return reclassify(

@@ -23,6 +23,7 @@ from complaint_tui.verbs.asks import (
     CASE_DEPARTMENT,
     CHANNEL,
     DEPARTMENT,
+    LONG_TEXT,
     TEXT,
     enum_choices,
     hours_later,
@@ -37,11 +38,11 @@ from complaint_tui.workflow import Action
 class Plan(Command, action=Action.PLAN, key="p"):
     """The fix: measures, deadline, department, who answers for it (S3.1)."""
 
-    measures: Annotated[str, TEXT]
+    measures: Annotated[str, LONG_TEXT]
     deadline: Annotated[dt.datetime, Ask("when", default=hours_later(48))]
     department: Annotated[str, CASE_DEPARTMENT]
     responsible_name: Annotated[str, Ask("text", default=lambda ctx: ctx.operator.name)]
-    resources: Annotated[str, TEXT]
+    resources: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return plan(
@@ -63,7 +64,7 @@ class Refer(Command, action=Action.REFER, key="r"):
     """Out of the company's scope: say who is responsible instead (S3.2)."""
 
     authority: Annotated[str, Ask("choice", policy_choices("authorities"))]
-    explanation: Annotated[str, TEXT]
+    explanation: Annotated[str, LONG_TEXT]
     authority_text: Annotated[str, TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
@@ -84,7 +85,7 @@ class AddTask(Command, action=Action.ADD_TASK, key="t"):
     """Work another department does for the fix (S3.3)."""
 
     department: Annotated[str, DEPARTMENT]
-    task_what: Annotated[str, TEXT]
+    task_what: Annotated[str, LONG_TEXT]
     task_due: Annotated[dt.datetime, Ask("when", default=hours_later(24))]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
@@ -105,7 +106,7 @@ class FinishTask(Command, action=Action.FINISH_TASK, key="d"):
     """A department's task is done, with its result (S3.3)."""
 
     task: Annotated[int, Ask("pick", open_tasks)]
-    task_result: Annotated[str, TEXT]
+    task_result: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return finish_task(store, operator, case.id, case.version, task_id=self.task, result=self.task_result, now=now)
@@ -116,7 +117,7 @@ class FollowUp(Command, action=Action.FOLLOW_UP, key="u"):
     """Checking the fix on site or with the department (S3.4)."""
 
     follow_up_kind: Annotated[str, Ask("choice", enum_choices("follow_up_kind", [k.value for k in FollowUpKind]))]
-    content: Annotated[str, TEXT]
+    content: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return follow_up(
@@ -129,7 +130,7 @@ class UpdateOwner(Command, action=Action.UPDATE_OWNER, key="o"):
     """Telling the owner how it is going (S3.4)."""
 
     contact_channel: Annotated[str, CHANNEL]
-    content: Annotated[str, TEXT]
+    content: Annotated[str, LONG_TEXT]
 
     def run(self, store: Store, operator: Operator, case: CaseRef, now: dt.datetime) -> CaseChange:
         return update_owner(

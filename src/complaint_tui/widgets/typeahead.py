@@ -16,6 +16,11 @@ the stack names in its ``HOLD_KEYS_FOR`` (its save, its loading) is running. The
 to the widget focused at that moment, which is the widget the person saw focused when typing.
 A worker that never ends holds the keys at most ``MAX_HOLD_SECONDS``; a lookup the clerk types
 past (the owner found by phone) is not named there, and its result never moves the focus.
+
+Nothing here depends on the kind of field: a field of several lines (``widgets.long_text``, a
+TextArea) handles its keys, Enter's line break included, in its own queue like an Input, so it is
+waited for in the same way (it is the focused widget of ``_pumps``) and a ``ctrl+s`` after its
+words saves all of them (tests/tui/test_type_ahead.py types every such form in one burst).
 """
 
 from __future__ import annotations
