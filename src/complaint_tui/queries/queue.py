@@ -20,7 +20,7 @@ from complaint_tui.estates import visible
 from complaint_tui.models import OPEN_STATUSES, AuditEvent, Case, Room, utcnow
 from complaint_tui.operators import Operator
 from complaint_tui.queries.driver import fetch_all, from_db_time, to_db_time
-from complaint_tui.queries.search import FTS_SQL, read_search, search_condition
+from complaint_tui.queries.search import TAIL_SQL, Search, read_search, search_condition
 from complaint_tui.validation import mask_phone
 
 PAGE_MAX = 500
@@ -182,13 +182,14 @@ def _unindexed(dialect: str, column: str) -> str:
 
 
 def _where(
-    store: Store, viewer: Operator | None, f: QueueFilter, now: dt.datetime, sort: QueueSort, few_hits: bool
+    store: Store, viewer: Operator | None, f: QueueFilter, now: dt.datetime, sort: QueueSort, found: Search | None
 ) -> tuple[list[str], list[Any]]:
     """The same terms as ``_conditions`` as SQL text on ``complaint_case c`` with ``?`` parameters.
 
     Every term is a fixed fragment; values are only ever bound. Each has an index that starts with
-    it and continues with the sort key (migration 0005), so a page reads about as many index
-    entries as it shows.
+    it and continues with the sort key (migrations 0005, 0010), so a page reads about as many
+    index entries as it shows. Words (``found.kind == "words"``) are not a term here: their page
+    is read in the search index's order (``_words_statement``).
     """
     dialect = store.dialect
     terms: list[str] = []
@@ -204,8 +205,8 @@ def _where(
     if len(f.statuses) == 1:
         _in("c.status", f.statuses, terms, params)
     elif f.statuses:
-        # An IN list of several statuses would read each status's index range and sort every
-        # match; only open ones (the awaiting sections) are read from the open cases in order.
+        # Only reached on PostgreSQL (SQLite reads each status's range, ``_statuses_statement``):
+        # the open cases read in order and each status checked.
         _in(_unindexed(dialect, "c.status"), f.statuses, terms, params)
         open_only = open_only or all(s in _OPEN for s in f.statuses)
     if open_only:
@@ -241,30 +242,34 @@ def _where(
     if f.reopened:
         terms.append("c.reopen_count > 0")
     if f.received_from is not None:
-        terms.append("c.received_at >= ?")
-        params.append(to_db_time(dialect, f.received_from))
+        if sort is QueueSort.URGENT:
+            # A step falls due after the case is received (its clock starts then), so a case
+            # received since X is due after X: the due index is read from X on, not from the
+            # oldest overdue case (123 ms at a million cases), and the received time is a check.
+            terms.append(f"{_unindexed(dialect, 'c.received_at')} >= ? AND c.queue_due_at >= ?")
+            params.extend((to_db_time(dialect, f.received_from),) * 2)
+        else:
+            terms.append("c.received_at >= ?")
+            params.append(to_db_time(dialect, f.received_from))
     if f.received_until is not None:
         terms.append("c.received_at < ?")
         params.append(to_db_time(dialect, f.received_until))
-    found = read_search(dialect, f.search, store.policy.case_number_prefix)
     if found is not None:
         if found.kind == "number":
             terms.append("c.number = ?")
+            params.append(found.value)
         elif found.kind == "phone":
             # One owner has the phone: an equality the planner reads through ix_case_owner_due
             # (an IN list of unknown length made PostgreSQL scan the whole queue at 1M cases).
             terms.append("c.owner_id = (SELECT id FROM owner WHERE phone = ?)")
-        elif found.kind == "words":
-            # SQLite: a word few cases hold is read from the search index (``few_hits``: the page
-            # says NOT INDEXED, so those ids are looked up and sorted); a common word is checked
-            # while the view's own index is read in order (``+``: not the other way round, which
-            # sorted every match: 289 ms at 1M for a word in one case of ten).
-            fts = FTS_SQL.get(dialect, FTS_SQL["postgresql"])
-            terms.append(f"c.id IN ({fts})" if few_hits else f"{_unindexed(dialect, 'c.id')} IN ({fts})")
-        else:
-            terms.append("1 = 0")
-        if found.kind != "nothing":
             params.append(found.value)
+        elif found.kind == "tail":
+            # The few owners whose phone ends so (ix_owner_phone_tail), their cases through the
+            # owner index, and the cases holding the digits as a word (``_tail_statement``).
+            terms.append(f"c.id IN ({TAIL_SQL.get(dialect, TAIL_SQL['postgresql'])})")
+            params.extend((found.value, found.words))
+        elif found.kind == "nothing":
+            terms.append("1 = 0")
     return terms, params
 
 
@@ -313,23 +318,6 @@ def _row(r: tuple[Any, ...]) -> QueueRow:
     return row
 
 
-# Below this many cases holding the search words, looking each up and sorting them (a few ms) is
-# cheaper than reading the view's index until a page of them turns up (N / hits * page rows).
-FEW_HITS = 3000
-
-
-def search_hits(store: Store, search: str) -> int:
-    """How many cases hold the search words, counted up to ``FEW_HITS`` (a bounded read of the
-    search index); ``FEW_HITS`` when the search is not by words or the database plans by itself."""
-    if store.dialect != "sqlite":
-        return FEW_HITS  # PostgreSQL chooses between its GIN index and the view's by statistics
-    found = read_search(store.dialect, search, store.policy.case_number_prefix)
-    if found is None or found.kind != "words":
-        return FEW_HITS
-    sql = f"SELECT count(*) FROM ({FTS_SQL['sqlite']} LIMIT {FEW_HITS})"
-    return int(fetch_all(store, sql, [found.value])[0][0])
-
-
 def page_statement(
     store: Store,
     viewer: Operator | None,
@@ -338,18 +326,23 @@ def page_statement(
     after: Cursor | None = None,
     limit: int = 100,
     now: dt.datetime | None = None,
-    few_hits: bool = False,
 ) -> tuple[str, list[Any]]:
     """The SQL (``?`` placeholders) and parameters of one queue page: what ``queue_page`` runs,
-    and what the plan tests ask the database to explain. ``few_hits``: the search words are in
-    fewer than ``FEW_HITS`` cases (``search_hits``), so the search index leads."""
+    and what the plan tests ask the database to explain."""
     f = filt or QueueFilter()
     limit = max(1, min(limit, PAGE_MAX))
-    few_hits = few_hits and store.dialect == "sqlite"
-    terms, params = _where(store, viewer, f, now or utcnow(), sort, few_hits)
+    now = now or utcnow()
+    found = read_search(store.dialect, f.search, store.policy.case_number_prefix)
+    if found is not None and found.kind == "words":
+        return _words_statement(store, viewer, f, sort, after, limit, now, found)
+    if store.dialect == "sqlite" and len(f.statuses) > 1:
+        return _statuses_statement(store, viewer, f, sort, after, limit, now)
+    terms, params = _where(store, viewer, f, now, sort, found)
+    if found is not None and found.kind == "tail":
+        return _tail_statement(store.dialect, terms, params, sort, after, limit)
+    table = "complaint_case c"
     key = "c.queue_due_at" if sort is QueueSort.URGENT else "c.received_at"
     order = "DESC" if sort is QueueSort.NEWEST else "ASC"
-    table = "complaint_case c NOT INDEXED" if few_hits else "complaint_case c"
     if after is not None:
         cursor_key = to_db_time(store.dialect, after.key)
         beyond = "<" if sort is QueueSort.NEWEST else ">"
@@ -358,16 +351,116 @@ def page_statement(
         else:  # PostgreSQL seeks a row comparison on both columns of the index
             terms.append(f"({key}, c.id) {beyond} (?, ?)")
             params.extend((cursor_key, after.id))
-    sql = _PAGE_SELECT.replace("complaint_case c ", table + " ") if few_hits else _PAGE_SELECT
+    sql = _PAGE_SELECT.replace("complaint_case c ", table + " ")
     if terms:
         sql += " WHERE " + " AND ".join(terms)
-    found = read_search(store.dialect, f.search, store.policy.case_number_prefix)
     if found is not None and found.kind == "number":
         # One case at most (the number is unique): no order, so no plan may prefer reading the
         # sort key's index and checking each number (PostgreSQL did, on a small table).
         sql += f" LIMIT {limit}"
     else:
         sql += f" ORDER BY {key} {order}, c.id {order} LIMIT {limit}"
+    return sql, params
+
+
+def _statuses_statement(
+    store: Store,
+    viewer: Operator | None,
+    f: QueueFilter,
+    sort: QueueSort,
+    after: Cursor | None,
+    limit: int,
+    now: dt.datetime,
+) -> tuple[str, list[Any]]:
+    """A page of several statuses on SQLite: each status's page read from its own index range
+    in order, then the few rows merged. One read of the open cases checking each status had to
+    pass every open case of other statuses (19 ms at a million cases for the awaiting-feedback
+    section, newest first); an IN list of the statuses sorted all their cases."""
+    key = "c.queue_due_at" if sort is QueueSort.URGENT else "c.received_at"
+    order = "DESC" if sort is QueueSort.NEWEST else "ASC"
+    parts: list[str] = []
+    params: list[Any] = []
+    for status in f.statuses:
+        one = f.with_(statuses=(status,))
+        terms, part_params = _where(store, viewer, one, now, sort, None)
+        if after is not None:
+            beyond = "<" if sort is QueueSort.NEWEST else ">"
+            cursor_key = to_db_time(store.dialect, after.key)
+            terms, part_params = _sqlite_keyset(
+                terms, part_params, "complaint_case c", key, beyond, order, cursor_key, after.id, limit
+            )
+        parts.append(
+            f"SELECT id FROM (SELECT c.id FROM complaint_case c WHERE {' AND '.join(terms)} "
+            f"ORDER BY {key} {order}, c.id {order} LIMIT {limit})"
+        )
+        params.extend(part_params)
+    ids = " UNION ALL ".join(parts)
+    return _PAGE_SELECT + f" WHERE c.id IN ({ids}) ORDER BY {key} {order}, c.id {order} LIMIT {limit}", params
+
+
+def _tail_statement(
+    dialect: str, terms: list[str], params: list[Any], sort: QueueSort, after: Cursor | None, limit: int
+) -> tuple[str, list[Any]]:
+    """A page of a four-digit search, newest first (oldest first under the oldest sort), as the
+    words are listed: the ids of the owners' cases and of the cases holding the digits as a word
+    (a few thousand at most: a small sequence number is in every day's numbers) are collected and
+    read in id order, each checked against the view until a page is full. In the view's order
+    every one of them was read and sorted (15 ms at a million cases for ``0001``)."""
+    order, beyond = ("ASC", ">") if sort is QueueSort.OLDEST else ("DESC", "<")
+    if after is not None:
+        terms = [*terms, f"c.id {beyond} ?"]
+        params = [*params, after.id]
+    # SQLite: ``NOT INDEXED``, or it read a view's index (every open case) and checked each id.
+    sql = (
+        _PAGE_SELECT.replace("complaint_case c ", "complaint_case c NOT INDEXED ")
+        if dialect == "sqlite"
+        else _PAGE_SELECT
+    )
+    return sql + " WHERE " + " AND ".join(terms) + f" ORDER BY c.id {order} LIMIT {limit}", params
+
+
+# The page's columns read from the search index's matches in its own order (case ids).
+_WORDS_FROM = {
+    "sqlite": "FROM case_search w CROSS JOIN complaint_case c ON c.id = w.rowid ",
+    "postgresql": "FROM case_search w JOIN complaint_case c ON c.id = w.case_id ",
+}
+_WORDS_MATCH = {
+    "sqlite": ("w.case_search MATCH ?", "w.rowid"),
+    "postgresql": ("to_tsvector('simple', w.doc) @@ to_tsquery('simple', ?)", "w.case_id"),
+}
+
+
+def _words_statement(
+    store: Store,
+    viewer: Operator | None,
+    f: QueueFilter,
+    sort: QueueSort,
+    after: Cursor | None,
+    limit: int,
+    now: dt.datetime,
+    found: Search,
+) -> tuple[str, list[Any]]:
+    """A page of the cases holding the search words, newest first (oldest first under the
+    oldest sort): the search index is read in its own order, the case id, and each match is
+    checked against the view's filter until a page is full.
+
+    A page then costs about a page of matches whatever the word: a word in one case of ten was
+    66-73 ms at a million cases in the view's order, which needed the whole list of matches
+    first (and sorting them); this is under a millisecond. The next page starts after the last
+    id. A word whose matches are seldom in the view (a rare section) reads more matches, at most
+    all of them.
+    """
+    dialect = store.dialect if store.dialect in _WORDS_FROM else "postgresql"
+    terms, params = _where(store, viewer, f, now, sort, None)
+    match, rowid = _WORDS_MATCH[dialect]
+    terms.insert(0, match)
+    params.insert(0, found.value)
+    order = "ASC" if sort is QueueSort.OLDEST else "DESC"
+    if after is not None:
+        terms.append(f"{rowid} {'>' if sort is QueueSort.OLDEST else '<'} ?")
+        params.append(after.id)
+    sql = _PAGE_SELECT.replace("FROM complaint_case c ", _WORDS_FROM[dialect])
+    sql += " WHERE " + " AND ".join(terms) + f" ORDER BY {rowid} {order} LIMIT {limit}"
     return sql, params
 
 
@@ -414,8 +507,7 @@ def queue_page(
     """One page of the queue, at most ``limit`` rows, starting after ``after``."""
     f = filt or QueueFilter()
     limit = max(1, min(limit, PAGE_MAX))
-    few = search_hits(store, f.search) < FEW_HITS
-    sql, params = page_statement(store, viewer, f, sort, after, limit, now, few)
+    sql, params = page_statement(store, viewer, f, sort, after, limit, now)
     raw = fetch_all(store, sql, params)
     rows = [_row(r) for r in raw]
     next_cursor = None
