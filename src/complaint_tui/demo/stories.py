@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 from complaint_tui.audit_chain import GENESIS, Event, link
 from complaint_tui.db import Store
 from complaint_tui.demo import data
+from complaint_tui.demo.clone import COPIED, Cloner, Template, TemplateCase, copies_for
 from complaint_tui.demo.media import Blob, blobs
 from complaint_tui.demo.simulation import (
     DAY,
@@ -59,7 +60,7 @@ from complaint_tui.policy import Policy
 from complaint_tui.policy import Step as Clock
 from complaint_tui.services.pin_hash import hash_pin
 from complaint_tui.services.search_index import case_document
-from complaint_tui.validation import normalise_phone
+from complaint_tui.validation import RuleBroken, normalise_phone
 from complaint_tui.workflow import (
     Action,
     Actor,
@@ -162,7 +163,13 @@ class Generator:
     def __init__(self, store: Store, cases: int, seed: int, now: dt.datetime, progress: bool) -> None:
         self.store = store
         self.policy: Policy = store.policy
-        self.total = cases
+        self.wanted = cases
+        # Past a few thousand stories the rest are copies of them (demo.clone): ``total`` is the
+        # number of stories simulated, ``copies`` how many times each is written.
+        self.copies, self.total = copies_for(cases)
+        self.template = Template(self.copies)
+        self.indexes: list[tuple[str, str]] = []
+        self.bases: dict[str, int] = {}
         self.rng = random.Random(seed)
         self.now = now
         self.progress = progress
@@ -214,6 +221,8 @@ class Generator:
         id order is chain order here too.
         """
         event_id = self.next_id("audit_event")
+        if self.copies > 1 and case_id is not None:
+            self.template.events.append((event_id, case_id, staff_id, at, action, version, before, after))
         self.chain_prev = link(self.chain_prev, Event(case_id, staff_id, at, action, version, before, after))
         self.chain_events += 1
         self.chain_last_id = event_id
@@ -320,10 +329,15 @@ class Generator:
                 phone = f"{area}-{rng.randint(2, 8)}{rng.randrange(10 ** (length - 1)):0{length - 1}d}"
             else:
                 phone = f"{rng.choice(data.MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
-            if phone not in self.phones:
-                break
-        if normalise_phone(phone) != phone:
-            raise DemoRuleBroken(f"demo phone {phone} is not in the normalised form")
+            if phone in self.phones:
+                continue
+            try:
+                stored = normalise_phone(phone)
+            except RuleBroken:
+                continue  # a range the numbering plan does not give out (say 0769-8...): draw again
+            if stored != phone:
+                raise DemoRuleBroken(f"demo phone {phone} is not in the normalised form")
+            break
         self.phones.add(phone)
         owner = DemoOwner(self.next_id("owner"), name, phone)
         self.owner_count += 1
@@ -887,6 +901,12 @@ class Generator:
         doc_case = DocCase(case.number, case.object_text, case.what, case.where, case.state, case.demand)
         doc = case_document(cast(Case, doc_case), cast(Owner, case.owner), cast(Room, case.room), case.appended)
         add("case_search", (case.id, doc))
+        if self.copies > 1:
+            # A copy's document is this one with its own number's tokens first (demo.clone).
+            if not doc.startswith(case.number.lower().replace("-", " ") + " "):
+                raise DemoRuleBroken(f"the search document of {case.number} does not begin with its number")
+            merged = case.merged_into is not None or any(e[2] == "merged_in" for e in case.events)
+            self.template.cases.append(TemplateCase(case.id, case.number, merged))
 
     def _flush(self) -> None:
         for case in self.batch:
@@ -900,6 +920,17 @@ class Generator:
         self.batch = []
 
     # -- the whole build
+
+    def _clone(self, w: Writer, tick: Callable[[int], None]) -> None:
+        """Write the copies of the simulated stories (demo.clone) and carry the chain past them."""
+        for name in (*COPIED, "audit_event"):
+            last = next(self.ids[name]) - 1
+            first = self.template.events[0][0] if name == "audit_event" else self.bases[name] + 1
+            self.template.spans[name] = (first, last)
+        chain = (self.chain_last_id, self.chain_prev, self.chain_events)
+        cloner = Cloner(w, self.template, self.wanted, self.policy.case_number_prefix, chain)
+        self.chain_last_id, self.chain_prev, self.chain_events = cloner.run(tick, self.made)
+        self.made = self.wanted
 
     def _days(self) -> list[tuple[dt.date, int]]:
         """How many cases each local day receives: busier on weekdays, a little noise, all of ``total``."""
@@ -947,11 +978,14 @@ class Generator:
             busy += conn.execute(select(func.count()).select_from(SQLModel.metadata.tables["staff"])).scalar_one()
         if busy:
             raise DeskError("cli.demo_exists", path=self.store.url_for_display())
-        bases = self.writer.max_ids()
+        bases = self.bases = self.writer.max_ids()
         self.ids = {name: itertools.count(bases[name] + 1) for name in ID_TABLES}
         self.chain_last_id, self.chain_prev, self.chain_events = self.writer.audit_head()
         opened = dt.datetime.combine(self.start, dt.time(8), tzinfo=self.policy.zone).astimezone(dt.UTC) - 30 * DAY
-        with self.writer as w, _progress(self.progress, self.total) as tick:
+        with self.writer as w, _progress(self.progress, self.wanted) as tick:
+            if self.copies > 1:
+                # Built once at the end (demo.clone): cheaper than keeping them up row by row.
+                self.indexes = w.drop_indexes([*COPIED, "audit_event", "case_search"])
             staff_rows = self._roster(bases["staff"] + 1, opened)
             w.insert("staff", staff_rows)
             for member in self.staff:
@@ -974,17 +1008,23 @@ class Generator:
                 stamp = day.strftime("%Y%m%d")
                 for seq, received in enumerate(self._times(day, count), 1):
                     # services.intake.next_case_number: prefix, the local day, that day's sequence
-                    self.batch.append(self._new_case(f"{prefix}{stamp}-{seq:04d}", received))
+                    # (with copies, every copies-th number: the copies take those between)
+                    number = f"{prefix}{stamp}-{(seq - 1) * self.copies + 1:04d}"
+                    self.batch.append(self._new_case(number, received))
                     if len(self.batch) >= BATCH_CASES:
                         self._flush()
                         tick(self.made)
                         flushes += 1
                         if flushes % COMMIT_EVERY == 0:
                             w.checkpoint()
-                self.counters[stamp] = count
+                self.counters[stamp] = count * self.copies
             self._flush()
             tick(self.made)
+            if self.copies > 1:
+                self._clone(w, tick)
             w.insert("case_number_counter", sorted(self.counters.items()))
+            if self.copies > 1:
+                w.create_indexes(self.indexes)
             w.fix_sequences()
             w.move_audit_head(self.chain_last_id, self.chain_prev, self.chain_events)
         return DemoSummary(

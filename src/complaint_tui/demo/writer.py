@@ -337,6 +337,52 @@ class Writer:
                 for row in rows:
                     copy.write_row(row)
 
+    def execute(self, sql: str) -> None:
+        """One statement of the writer's own text (the copies' ``INSERT ... SELECT``), in its transaction."""
+        if self._db is not None:
+            self._db.execute(sql)
+        else:
+            assert self._conn is not None
+            self._conn.exec_driver_sql(sql)
+
+    def drop_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """Drop the secondary indexes of ``tables``; their (name, definition) to build them again.
+
+        A bulk load appends rows to the tables and builds each index once at the end, sorted,
+        instead of inserting every row into every index as it comes. Indexes that back a
+        constraint (primary keys, unique constraints) stay and check the rows as they come.
+        """
+        names = ", ".join(f"'{t}'" for t in tables)
+        if self._db is not None:
+            found = [
+                (str(n), str(d))
+                for n, d in self._db.execute(
+                    f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                    f"AND tbl_name IN ({names}) ORDER BY name"
+                )
+            ]
+        else:
+            assert self._conn is not None
+            found = [
+                (str(n), str(d))
+                for n, d in self._conn.exec_driver_sql(
+                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                    "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                    f"WHERE t.relname IN ({names}) AND t.relnamespace = current_schema()::regnamespace "
+                    "AND NOT x.indisprimary "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+                    "ORDER BY i.relname"
+                )
+            ]
+        for name, _ in found:
+            self.execute(f'DROP INDEX "{name}"')
+        return found
+
+    def create_indexes(self, indexes: Sequence[tuple[str, str]]) -> None:
+        """Build again the indexes ``drop_indexes`` took away, from their own definitions."""
+        for _, definition in indexes:
+            self.execute(definition)
+
     def max_ids(self) -> dict[str, int]:
         """The highest id in use per table, so the demo's ids follow on."""
         out: dict[str, int] = {}
