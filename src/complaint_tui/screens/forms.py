@@ -82,7 +82,12 @@ class ActionForm(DeskModal[CaseChange | None]):
         Binding("ctrl+s", "save", "keys.form.save", id="form-save", priority=True),
         Binding("ctrl+r", "take_new_version", "keys.form.reload", id="form-reload"),
         Binding("escape", "cancel", "keys.form.cancel", id="form-cancel"),
+        # A dialog hides the App's keys but its priority ones: F10 signs out from here too (and
+        # asks first when something is typed, as ctrl+q does).
+        Binding("f10", "app.sign_out", show=False),
     ]
+    # A ctrl+s typed right after ctrl+r saves against the version ctrl+r takes: keys wait for it.
+    HOLD_KEYS_FOR = frozenset({"save", "latest"})
 
     def __init__(
         self,

@@ -195,9 +195,10 @@ class IntakeScreen(DeskScreen):
     # Keys typed while the case is saved or an evidence file is read wait for it (the form is
     # cleared or its evidence fields emptied then); the owner lookup is typed past.
     HOLD_KEYS_FOR = frozenset({"save", "evidence"})
-    # Below 120 columns the side panel lists the owner's cases instead of a table of five columns
-    # (at 100 it showed "TS20…  环境…  调查 …"): the class picks the one app.tcss shows.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # The side panel takes two fifths of the width: below 180 columns it lists the owner's cases
+    # instead of a table of five columns (at 100 the table showed "TS20…  环境…  调查 …", at 160
+    # it left what happened 12 cells): the class picks the one app.tcss shows.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (180, "-wide")]
 
     def __init__(self) -> None:
         super().__init__(id="intake")
@@ -479,15 +480,18 @@ class IntakeScreen(DeskScreen):
     def history_table(self, rows: list[HistoryRow]) -> Table:
         """The owner's cases as a table: one a row (a wide panel)."""
         table = Table(box=None, padding=(0, 1), show_header=True, expand=True)
-        for column in ("number", "received", "category", "status", "matter"):
-            table.add_column(self.tr(f"tui.queue.col.{column}") if column != "matter" else self.tr("field.matter_what"))
+        # The short columns whole (a number cut to "TS20260302-00…" names no case); what
+        # happened takes the rest of the width and wraps, at any character in Chinese.
+        for column in ("number", "received", "category", "status"):
+            table.add_column(self.tr(f"tui.queue.col.{column}"), no_wrap=True)
+        table.add_column(self.tr("field.matter_what"), ratio=1, overflow="fold")
         for r in rows:
             table.add_row(
                 r.number,
                 local(r.received_at, self.desk.policy.zone),
                 self.desk.policy.label("categories", r.category, self.lang),
                 self.tr(f"status.{r.status}"),
-                r.matter[:30],
+                r.matter,
                 style="bold" if r.is_open else "dim",
             )
         return table
