@@ -18,6 +18,7 @@ import secrets
 import socket
 import sqlite3
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,9 +37,17 @@ from complaint_tui.audit_chain import verify as verify_chain
 from complaint_tui.db_errors import connection_refusal
 from complaint_tui.db_watchdog import Watchdog, driver_fileno
 from complaint_tui.errors import StoreBusy, StoreError
-from complaint_tui.i18n import Msg
+from complaint_tui.i18n import Msg, t
 from complaint_tui.policy import Policy, default_policy
 from complaint_tui.safe_files import os_reason
+from complaint_tui.statistics_store import (
+    Key,
+    apply_changes,
+    kept_zone,
+    rebuild_statistics,
+    recomputed_differences,
+    tally_changes,
+)
 
 R = TypeVar("R")
 
@@ -364,8 +373,12 @@ class Store:
                 with session.begin():
                     yield session
                     cases = pending_case_ids(session)
+                    moved = self._tally_changes(session, cases) if cases else None
                     # Last, so the audit head's lock is the last one this transaction takes.
                     seal_pending(session)
+                    if moved:
+                        # After the head's lock: on PostgreSQL it orders the writers of the tallies.
+                        apply_changes(session.connection(), moved)
                     if cases is not None and self.dialect == "postgresql":
                         # Delivered at commit, and only if it commits (change_feed listens).
                         session.execute(
@@ -377,6 +390,21 @@ class Store:
                 if refusal is not None:
                     raise refusal from None
                 raise
+
+    def _tally_changes(self, session: Session, cases: set[int]) -> Counter[Key] | None:
+        """How the statistics' tallies move for the cases this transaction touched: their
+        contribution now less the one a second connection still sees (the store as last
+        committed; the touched cases are this transaction's, locked or new)."""
+        session.flush()
+        conn = session.connection()
+        if self.dialect == "sqlite" and sqlite_file(str(self.engine.url)) is None:
+            # An in-memory store has one connection: no committed view beside this one. It is small.
+            zone = kept_zone(conn)
+            if zone is not None:
+                rebuild_statistics(conn, zone)
+            return None
+        with self.engine.connect() as before:
+            return tally_changes(before, conn, cases)
 
     def bounded_ping(self, dbapi_connection: Any, call: Callable[[], R]) -> R:
         """``call()`` on a connection outside the pool, under the watchdog's ping limit."""
@@ -422,11 +450,15 @@ def current_revision(engine: Engine) -> str | None:
     return str(row[0]) if row else None
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every pending migration, holding the write lock so two desks starting at once agree."""
+def upgrade(engine: Engine, zone: str | None = None) -> None:
+    """Apply every pending migration, holding the write lock so two desks starting at once agree.
+
+    ``zone``: the policy's time zone, the local days of the statistics migration 0009 builds."""
     from alembic import command
 
     cfg = _alembic_config()
+    if zone is not None:
+        cfg.attributes["statistics_zone"] = zone
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
     try:
         with bind.begin() as conn:
@@ -509,7 +541,7 @@ def open_store(
                 _refuse_skew(revision, engine, migrate=migrate, may_upgrade_shared=create)
             if migrate and revision != HEAD_REVISION:
                 try:
-                    upgrade(engine)
+                    upgrade(engine, (policy or default_policy()).zone.key)
                 except StoreError as exc:  # upgrade() keeps only the driver's text: find the cause in it
                     refusal = refusal_of(sqlite3.OperationalError(str(exc.params.get("reason", ""))))
                     raise (refusal or exc) from None
@@ -656,6 +688,7 @@ def check(store: Store, years: list[int]) -> CheckReport:
             if hashlib.sha256(bytes(data)).hexdigest() != sha:
                 mismatches.append(sha)
         chain = verify_chain(conn)
+        problems.extend(statistics_problems(conn, store.policy.zone.key))
     rev, head = current_revision(store.engine), head_revision()
     grades = {y: g.value for y, g in store.policy.calendar.grades(years).items()}
     return CheckReport(
@@ -667,6 +700,41 @@ def check(store: Store, years: list[int]) -> CheckReport:
         calendar=grades,
         audit=chain,
     )
+
+
+def rebuild_statistics_of(store: Store) -> None:
+    """Recompute the statistics' tallies of ``store`` from its rows in a transaction of their
+    own, with days in its policy's zone (for a bulk writer such as the demo)."""
+    bind = store.engine.execution_options(sqlite_begin="IMMEDIATE") if store.dialect == "sqlite" else store.engine
+    with bind.begin() as conn:
+        rebuild_statistics(conn, store.policy.zone.key)
+
+
+def statistics_problems(conn: Any, zone: str) -> list[str]:
+    """The statistics' tallies against a recount from the cases, in the operator's words."""
+    kept = kept_zone(conn)
+    if kept is None:
+        return [t("cli.check_statistics_missing", None)]
+    out = []
+    if kept != zone:
+        out.append(t("cli.check_statistics_zone", None, kept=kept, zone=zone))
+    count, first = recomputed_differences(conn)
+    if count:
+        key, got, fresh = first[0]
+        _hour, day, estate, figure, code, step, due = key
+        out.append(
+            t(
+                "cli.check_statistics_differ",
+                None,
+                count=count,
+                what=" ".join(part for part in (figure, code, step, due) if part),
+                day=day,
+                estate=estate,
+                kept=got,
+                fresh=fresh,
+            )
+        )
+    return out
 
 
 def backup(store: Store, target: Path) -> None:

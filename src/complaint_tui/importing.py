@@ -46,6 +46,7 @@ from complaint_tui.services.intake import (
     receipt_columns,
 )
 from complaint_tui.services.search_index import case_document
+from complaint_tui.statistics_store import count_new_cases
 from complaint_tui.validation import RuleBroken, local_datetime, required_text
 from complaint_tui.workflow import Action
 
@@ -557,6 +558,8 @@ def _write(
             docs,
         )
     append_events(conn, events)
+    # After the audit head's lock (append_events), which orders the writers of the tallies.
+    count_new_cases(conn, ids.values())
 
 
 def _marks(conn: Connection, n: int) -> str:

@@ -393,6 +393,13 @@ class StepClock(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("case_id", "cycle", "step", name="uq_clock_step"),
         Index("ix_clock_step_done", "step", "done_at"),
+        # Migration 0009: the running clocks due in the current hour (statistics_store.py).
+        Index(
+            "ix_clock_running_due",
+            "due_at",
+            sqlite_where=text("done_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("done_at IS NULL AND cancelled_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -662,3 +669,50 @@ class FindingSignature(SQLModel, table=True):
     note: str = _text()
     signed_at: dt.datetime = _ts()
     recorded_by_id: int = Field(foreign_key="staff.id")
+
+
+# --- maintained statistics (migration 0009, statistics_store.py) ---------------------------
+
+
+def _stat_key(length: int) -> Any:
+    return Field(sa_type=String(length), primary_key=True)
+
+
+class StatTally(SQLModel, table=True):
+    """Counts of the statistics per UTC hour received and key (statistics_store.py)."""
+
+    __tablename__ = "stat_tally"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    hour: str = _stat_key(13)
+    day: str = _stat_key(10)
+    estate: str = _stat_key(ESTATE_CODE_MAX)
+    figure: str = _stat_key(16)
+    code: str = _stat_key(64)
+    step: str = _stat_key(20)
+    due: str = _stat_key(13)
+    n: int = 0
+
+
+class StatDay(SQLModel, table=True):
+    """``stat_tally`` summed over the hours of each local day."""
+
+    __tablename__ = "stat_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: str = _stat_key(10)
+    estate: str = _stat_key(ESTATE_CODE_MAX)
+    figure: str = _stat_key(16)
+    code: str = _stat_key(64)
+    step: str = _stat_key(20)
+    due: str = _stat_key(13)
+    n: int = 0
+
+
+class StatMeta(SQLModel, table=True):
+    """One row: the zone the tallies' local days are in."""
+
+    __tablename__ = "stat_meta"
+
+    id: int = Field(default=1, primary_key=True)
+    zone: str = Field(sa_type=String(64))

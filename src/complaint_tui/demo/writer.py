@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select, text
 from sqlmodel import SQLModel
 
 from complaint_tui.audit_chain import GENESIS
-from complaint_tui.db import Store
+from complaint_tui.db import Store, rebuild_statistics_of
 from complaint_tui.demo.simulation import DemoRuleBroken
 from complaint_tui.models import (
     AuditHead,
@@ -283,6 +283,7 @@ class Writer:
         try:
             if exc_type is None:
                 self._commit()
+                rebuild_statistics_of(self._store)  # the tallies of statistics_store, from the rows
             elif self._db is not None and self._db.in_transaction:
                 # SQLite rolls back by itself on a full disk; a second ROLLBACK would hide why.
                 self._db.execute("ROLLBACK")
