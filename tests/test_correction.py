@@ -1,5 +1,6 @@
 """Correcting the intake record and reclassifying a case (issue 8 item 9), on both databases:
-who may, until when, what the store then holds, and what the history keeps."""
+who may, until when (the case view offering it by the same window the save checks), what the
+store then holds, and what the history keeps."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from complaint_tui import queries as q
 from complaint_tui import services as sv
 from complaint_tui.db import Store
 from complaint_tui.errors import InvalidInput, RoleRefused, StepRefused
+from complaint_tui.i18n import t
 from complaint_tui.models import AuditEvent, Case, Owner, Room, StepClock
+from complaint_tui.operators import Operator
+from complaint_tui.policy import load_policy
+from complaint_tui.screens.case import CaseScreen
 from complaint_tui.services.correction import correct_intake, reclassify
+from complaint_tui.textual_private import screen_lines
 from complaint_tui.views.case import CaseView
-from tests.conftest import Team
+from complaint_tui.workflow import Action
+from tests.conftest import ALT_POLICY, TEAM_PINS, Team
 from tests.helpers import intake_form
+from tests.tui.conftest import make_app, settle, shown
 
 T0 = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Shanghai
 
@@ -242,3 +250,60 @@ def test_reclassify_needs_a_reason_a_change_and_a_handling_role(store: Store, te
         reclassify(store, team.desk, r.case_id, r.version, category="safety", urgency="normal", reason="漏电")
     assert refused.value.key == "guard.role"
     assert the_case(store, r.case_id)[0].category == "repair"
+
+
+def alt_centre(store: Store) -> tuple[Operator, Operator]:
+    """A supervisor and a desk clerk (with the test PINs) on a store under the alternative policy."""
+    sv.add_staff(store, None, login="wang", name="王芳", role="supervisor", pin_code=TEAM_PINS["wang"])
+    boss = sv.sign_in(store, "wang", TEAM_PINS["wang"])
+    sv.add_staff(store, boss, login="zhao", name="赵敏", role="desk", pin_code=TEAM_PINS["zhao"])
+    return boss, sv.sign_in(store, "zhao", TEAM_PINS["zhao"])
+
+
+def test_the_case_view_offers_the_correction_by_the_same_window(alt_store: Store) -> None:
+    """Issue 8 item 9: the desk was offered 'correct the intake record' after its window and
+    refused only on save. Under a window of one working day (not the default 2 hours) the case
+    view offers it at Thursday 09:59 and the save goes through; at 10:01 the view refuses it
+    with the very words the save refuses with; a supervisor is offered it still."""
+    boss, desk = alt_centre(alt_store)
+    r = sv.intake(alt_store, desk, intake_form(received_at=T0), now=T0)
+    inside, outside = T0 + dt.timedelta(hours=23, minutes=59), T0 + dt.timedelta(days=1, minutes=1)
+    assert q.case_detail(alt_store, desk, r.case_id, inside).actions[Action.CORRECT_INTAKE] is None
+    change = correct_intake(alt_store, desk, r.case_id, r.version, **(RECORD | {"unit": "3"}), now=inside)
+    offered = q.case_detail(alt_store, desk, r.case_id, outside).actions[Action.CORRECT_INTAKE]
+    assert offered is not None and offered.key == "guard.correction_window"
+    with pytest.raises(StepRefused) as refused:
+        correct_intake(alt_store, desk, r.case_id, change.version, **(RECORD | {"unit": "4"}), now=outside)
+    for lang in ("zh", "en"):
+        assert offered.message(lang) == refused.value.message(lang)
+    assert "2026-11-26 10:00" in offered.message("en")
+    assert q.case_detail(alt_store, boss, r.case_id, outside).actions[Action.CORRECT_INTAKE] is None
+    assert the_case(alt_store, r.case_id)[2].unit == "3"
+
+
+async def test_the_desk_screen_stops_offering_the_correction_when_the_window_ends(sqlite_store: Store) -> None:
+    """On the desk's case screen the key ``I`` is on the key bar inside the window (Thursday
+    09:59 under a one-working-day window); once the window has ended (10:01, the case shown
+    again) the key is not offered, and pressing it says until when the desk could have and
+    opens no form. The refusal's words in both languages are checked above."""
+    store = Store(sqlite_store.engine, load_policy(ALT_POLICY))
+    _, desk = alt_centre(store)
+    r = sv.intake(store, desk, intake_form(received_at=T0), now=T0)
+    words = t("action.correct_intake", "zh")
+    app = make_app(store, "zh", operator="zhao", now=T0 + dt.timedelta(hours=23, minutes=59))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        app.open_case(r.case_id)
+        await settle(pilot)
+        assert f"I {words}" in "\n".join(screen_lines(app.screen)[-2:])
+        app.clock = lambda: T0 + dt.timedelta(days=1, minutes=1)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        screen.load()
+        await settle(pilot)
+        bar = "\n".join(screen_lines(app.screen)[-2:])
+        assert words not in bar, bar
+        await pilot.press("I")
+        await settle(pilot)
+        assert app.screen is screen  # no form
+        assert "2026-11-26 10:00" in shown(app, "#status")

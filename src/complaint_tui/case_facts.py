@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from complaint_tui.db import Store
 from complaint_tui.models import Case, DepartmentTask, Finding, InvestigationNote, Party, Plan, ReturnVisit, Status
-from complaint_tui.workflow import CaseFacts
+from complaint_tui.workflow import CaseFacts, correction_until
 
 
 def case_facts(session: Session, store: Store, case: Case) -> CaseFacts:
@@ -55,4 +55,5 @@ def case_facts(session: Session, store: Store, case: Case) -> CaseFacts:
         last_visit_satisfied=(visit.satisfaction >= store.policy.satisfied_min) if visit else None,
         department=case.department,
         immediate=bool(category and category.immediate) or store.policy.urgency_rank(case.urgency) == 0,
+        correction_until=correction_until(store.policy, case.received_at),
     )

@@ -189,6 +189,8 @@ class CaseFacts:
     department: str | None = None
     # S6.3: a health-and-safety matter (an ``immediate`` category, or the most urgent level).
     immediate: bool = False
+    # Until when the desk may correct the intake record (``correction_until``); None: no limit.
+    correction_until: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,11 @@ class Refusal:
         return Msg(self.key, **self.params).render(lang)
 
 
-def refusal(action: Action, facts: CaseFacts, actor: Actor) -> Refusal | None:
-    """None when ``actor`` may take ``action`` on the case now; else the reason it may not."""
+def refusal(action: Action, facts: CaseFacts, actor: Actor, now: dt.datetime | None = None) -> Refusal | None:
+    """None when ``actor`` may take ``action`` on the case now; else the reason it may not.
+
+    ``now``: the time the step would be taken, for the rules that depend on it (the desk's
+    correction window); without it those are not checked."""
     if action not in ROLE_ACTIONS[actor.role]:
         return Refusal(
             "guard.role",
@@ -244,6 +249,8 @@ def refusal(action: Action, facts: CaseFacts, actor: Actor) -> Refusal | None:
         return Refusal("guard.other_department")
     if action in _STEP_ACTIONS and facts.paused:
         return Refusal("guard.paused")
+    if action is Action.CORRECT_INTAKE and now is not None:
+        return correction_refusal(actor.role, facts.correction_until, now)
     return _GUARDS.get(action, _no_guard)(facts)
 
 
@@ -330,10 +337,12 @@ _GUARDS = {
 }
 
 
-def available(facts: CaseFacts, actor: Actor, actions: Iterable[Action] | None = None) -> dict[Action, Refusal | None]:
-    """Every case action of the actor's role, with the reason for those not allowed now."""
+def available(
+    facts: CaseFacts, actor: Actor, actions: Iterable[Action] | None = None, now: dt.datetime | None = None
+) -> dict[Action, Refusal | None]:
+    """Every case action of the actor's role, with the reason for those not allowed ``now``."""
     chosen = actions if actions is not None else (a for a in Action if a is not Action.INTAKE)
-    return {a: refusal(a, facts, actor) for a in chosen if a in ROLE_ACTIONS[actor.role]}
+    return {a: refusal(a, facts, actor, now) for a in chosen if a in ROLE_ACTIONS[actor.role]}
 
 
 def target_status(action: Action) -> Status | None:
@@ -387,10 +396,17 @@ def task_finisher_refusal(facts: CaseFacts, actor: Actor, task_department: str) 
     return None
 
 
-def correction_refusal(role: Role, window: dt.datetime, now: dt.datetime) -> Refusal | None:
+def correction_until(policy: Policy, received_at: dt.datetime) -> dt.datetime:
+    """The end of the desk's correction window: the receipt time plus the policy's ``[intake]
+    correction_window``, in the centre's zone (``CaseFacts.correction_until``)."""
+    return policy.add_limit(received_at, policy.correction_window).astimezone(policy.zone)
+
+
+def correction_refusal(role: Role, window: dt.datetime | None, now: dt.datetime) -> Refusal | None:
     """A supervisor may correct an intake record at any time; the desk only until ``window``
-    (the receipt time plus the policy's ``[intake] correction_window``, in the centre's zone)."""
-    if role is Role.SUPERVISOR or now <= window:
+    (``correction_until``). The case view offers the verb and the service takes it by this one
+    rule, both through ``refusal()`` with the time."""
+    if role is Role.SUPERVISOR or window is None or now <= window:
         return None
     return Refusal("guard.correction_window", {"until": window.strftime("%Y-%m-%d %H:%M")})
 

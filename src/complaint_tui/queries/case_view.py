@@ -17,7 +17,16 @@ from complaint_tui.operators import Operator
 from complaint_tui.policy import Step
 from complaint_tui.queries.driver import fetch_many, from_db_date, from_db_time
 from complaint_tui.queries.visibility import shown_phone
-from complaint_tui.workflow import Action, CaseFacts, Clock, Refusal, StepState, available, step_states
+from complaint_tui.workflow import (
+    Action,
+    CaseFacts,
+    Clock,
+    Refusal,
+    StepState,
+    available,
+    correction_until,
+    step_states,
+)
 
 
 @dataclass(frozen=True)
@@ -371,6 +380,7 @@ def _facts(store: Store, c: dict[str, Any], notes: list[NoteView], decisions: li
         last_visit_satisfied=(visit[-1][10] >= store.policy.satisfied_min) if visit else None,
         department=c["department"],
         immediate=bool(category and category.immediate) or store.policy.urgency_rank(c["urgency"]) == 0,
+        correction_until=correction_until(store.policy, c["received_at"]),
     )
 
 
@@ -430,7 +440,7 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
         }
 
     shown = shown_phone(phone, viewer, store.policy, c["assignee_id"])
-    actions = available(_facts(store, c, notes, decisions), viewer.actor) if viewer is not None else {}
+    actions = available(_facts(store, c, notes, decisions), viewer.actor, now=now) if viewer is not None else {}
     return CaseDetail(
         id=case_id,
         number=c["number"],

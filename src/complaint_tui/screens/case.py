@@ -38,6 +38,8 @@ from complaint_tui.workflow import Action, CaseFacts, refusal
 
 # The key of each verb, as the registry declares it (the overview's action list shows them).
 KEY_OF = {verb.action: verb.key for verb in VERBS}
+# Refusals that never lift for this operator: the desk's correction window has passed.
+TIME_IS_OVER = frozenset({"guard.correction_window"})
 
 
 @dataclass
@@ -121,9 +123,10 @@ class CaseScreen(DeskScreen):
         refused = self.detail.actions[verb]
         if refused is None:
             return True
-        # A step of another stage (or of a finished case) is not offered; a step that waits for
-        # something recorded first is shown disabled, and the overview says what it waits for.
-        return False if refused.key in NOT_THIS_STAGE else None
+        # A step of another stage (or of a finished case), or one whose time is over, is not
+        # offered; a step that waits for something recorded first is shown disabled, and the
+        # overview says what it waits for. Pressing either key says why (``on_key``).
+        return False if refused.key in NOT_THIS_STAGE | TIME_IS_OVER else None
 
     def refused(self, action: Action) -> str | None:
         """Why the operator may not take ``action`` on this case now, in the guard's words."""

@@ -37,7 +37,7 @@ from complaint_tui.validation import (
     person_name,
     required_text,
 )
-from complaint_tui.workflow import Action, correction_refusal, raise_if_refused
+from complaint_tui.workflow import Action, raise_if_refused, refusal
 
 # The intake record's fields a correction may change, in the order of the intake form.
 OWNER_FIELDS = ("owner_name", "phone")
@@ -80,10 +80,10 @@ def correct_intake(
     }
     c.raise_if_any()
     with case_step(store, operator, case_id, version, Action.CORRECT_INTAKE, now) as step:
-        case, session, policy = step.case, step.session, store.policy
-        role = current_operator(session, operator).role
-        window = policy.add_limit(case.received_at, policy.correction_window).astimezone(policy.zone)
-        raise_if_refused(correction_refusal(role, window, step.now))
+        case, session = step.case, step.session
+        # The rule the case view offers the verb by: the facts' window, at the step's time.
+        actor = current_operator(session, operator).actor
+        raise_if_refused(refusal(Action.CORRECT_INTAKE, step.facts, actor, step.now))
         owner = session.get(Owner, case.owner_id)
         place = session.get(Room, case.room_id)
         assert owner is not None and place is not None
