@@ -43,6 +43,7 @@ from complaint_tui.queries.case_view import case_statements
 from complaint_tui.queries.driver import placeholders
 from complaint_tui.queries.queue import page_statement
 from complaint_tui.queries.sections import SECTIONS
+from complaint_tui.reporting import Breakdown, build_report
 
 SCRIPT = Path(sys.executable).with_name("complaint-tui")
 SEARCH_WORD = "漏水"  # a common word: about one case in ten mentions a leak
@@ -253,6 +254,37 @@ def rows_for(store: Store, url: str, raw: RawDriver) -> list[Row]:
     out.append(
         Row("statistics (all cases)", lambda: q.statistics(store), lambda: [raw.rows(s) for s in RAW_STATISTICS])
     )
+    # The report of everything, and the dashboard's default period (the last 30 days, which starts
+    # mid-day): each beside the bare GROUP BYs over the same cases.
+    month_ago = now - dt.timedelta(days=30)
+    since = month_ago.replace(tzinfo=None).isoformat(" ") if raw.dialect == "sqlite" else month_ago
+    out.append(
+        Row(
+            "report (all cases)",
+            lambda: build_report(store, None, None, Breakdown.CATEGORY, now),
+            lambda: [raw.rows(s) for s in RAW_STATISTICS],
+        )
+    )
+    out.append(
+        Row(
+            "dashboard (last 30 days)",
+            lambda: q.statistics(store, since=month_ago, now=now),
+            lambda: [raw.rows(s, (since,)) for s in raw_statistics_since()],
+        )
+    )
+    return out
+
+
+def raw_statistics_since() -> list[str]:
+    """``RAW_STATISTICS`` over the cases received since a moment (one ``?``)."""
+    out = []
+    for sql in RAW_STATISTICS:
+        if " FROM return_visit " in sql:
+            sql = sql.replace(" FROM return_visit ", " FROM return_visit v JOIN complaint_case c ON c.id = v.case_id ")
+        elif " c " not in sql:
+            sql = sql.replace(" FROM complaint_case ", " FROM complaint_case c ")
+        cut = sql.index(" GROUP BY ")
+        out.append(f"{sql[:cut]} WHERE c.received_at >= ?{sql[cut:]}")
     return out
 
 

@@ -5,22 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from complaint_tui.cli import app
-from complaint_tui.db import Store
+from complaint_tui.db import Store, make_engine
+from complaint_tui.demo.stories import build_demo
 from complaint_tui.i18n import t
 from complaint_tui.importing import apply_import, read_import_file
-from complaint_tui.models import Status
+from complaint_tui.models import Status, StepClock
 from complaint_tui.queries import case_id_by_number
-from complaint_tui.reporting import Breakdown, build_report, render_markdown, render_tables
+from complaint_tui.queries.stats import scanned_statistics, statistics
+from complaint_tui.reporting import Breakdown, build_report, period, render_markdown, render_tables, report_document
 from complaint_tui.services import reopen
 from tests.batch.conftest import full_case, row
-from tests.conftest import Team
+from tests.conftest import BACKENDS, Team, new_store_url
 
 WriteCsv = Callable[..., Path]
 ROWS = [row(n) for n in range(1, 13)]
@@ -127,3 +130,47 @@ def test_report_json_through_the_cli(centre: tuple[Store, Team, str]) -> None:
         "by_channel", "by_urgency", "on_time", "on_time_by_department", "satisfaction", "reopen", "causes", "weekly",
         "by_estate", "estates",
     }  # fmt: skip
+
+
+# --- the report from the tallies equals the report from the cases (issue 11 item 4) ----------
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A demo of a few hundred cases over six months, built once per backend."""
+    engine = make_engine(new_store_url(request.param, tmp_path_factory.mktemp("report-demo"), request))
+    store = Store(engine)
+    build_demo(store, cases=DEMO_CASES, seed=5, now=DEMO_NOW)
+    yield store
+    engine.dispose()
+
+
+DEMO_CASES = 160
+DEMO_NOW = dt.datetime(2026, 11, 20, 2, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("by", list(Breakdown))
+def test_report_on_the_demo_equals_the_report_counted_from_the_cases(demo_store: Store, by: Breakdown) -> None:
+    """S4.3/S6.6: the report read from the tallies is the report the GROUP BYs over the cases
+    gave before the tallies (``scanned_statistics``, kept for a store whose zone changed)."""
+    store = demo_store
+    zone = store.policy.zone
+    for since, until in ((None, None), (dt.date(2026, 9, 1), dt.date(2026, 9, 30)), (dt.date(2026, 10, 13), None)):
+        start, end = period(since, until, zone)
+        old = report_document(scanned_statistics(store, start, end, DEMO_NOW), store.policy, by, since, until)
+        assert build_report(store, since, until, by, DEMO_NOW) == old | {"estates": []}
+    assert build_report(store, None, None, by, DEMO_NOW)["total"] == DEMO_CASES
+
+
+def test_statistics_of_any_moment_on_the_demo_equal_the_scan(demo_store: Store) -> None:
+    """Periods that start and end within an hour, and the moments around a running clock's due time."""
+    store = demo_store
+    with store.read() as s:
+        dues = sorted(s.exec(select(StepClock.due_at).where(col(StepClock.done_at).is_(None))).all())
+    for since, until in (
+        (DEMO_NOW - dt.timedelta(days=30), None),
+        (dt.datetime(2026, 8, 3, 7, 41, 13, tzinfo=dt.UTC), dt.datetime(2026, 8, 29, 22, 5, tzinfo=dt.UTC)),
+        (None, dt.datetime(2026, 10, 1, 0, 0, 1, tzinfo=dt.UTC)),
+    ):
+        for now in (DEMO_NOW, dues[len(dues) // 2], dues[len(dues) // 2] + dt.timedelta(minutes=1)):
+            assert statistics(store, since, until, now) == scanned_statistics(store, since, until, now)
