@@ -26,6 +26,7 @@ from complaint_tui.db import Store
 from complaint_tui.queries.driver import placeholders
 from complaint_tui.queries.queue import page_statement
 from complaint_tui.queries.sections import SECTIONS
+from complaint_tui.queries.stats import running_now_sql
 from tests.conftest import Team
 from tests.helpers import intake_form
 
@@ -217,3 +218,16 @@ def test_the_last_four_digits_of_a_phone_go_through_the_phone_tail_index(store: 
                 assert "ix_owner_phone_tail" in used, json.dumps(plan_pg)[:1500]
                 owner_reads = [n["Node Type"] for n in nodes(plan_pg) if n.get("Relation Name") == "owner"]
                 assert owner_reads and all("Index" in kind for kind in owner_reads), owner_reads
+
+
+def test_the_running_clocks_due_this_hour_go_through_their_partial_index(store: Store, filled: Team) -> None:
+    """The statistics split the running clocks due in the current hour into overdue and in time
+    (issue 11 item 4): read from the partial index of running clocks, never every open case."""
+    sql = running_now_sql(store.dialect, NOW - dt.timedelta(days=30), None, NOW, None)
+    if store.dialect == "sqlite":
+        plan = " | ".join(sqlite_plan(store, sql, []))
+        assert "SEARCH s USING INDEX ix_clock_running_due (due_at>? AND due_at<?)" in plan, plan
+        assert "SEARCH c USING INTEGER PRIMARY KEY" in plan, plan
+    else:
+        clocks = [n for n in nodes(pg_plan(store, sql, [], sorts=True)) if n.get("Relation Name") == "step_clock"]
+        assert [n.get("Index Name") for n in clocks] == ["ix_clock_running_due"], clocks
