@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlmodel import col, select
@@ -19,12 +20,14 @@ from complaint_tui.queries.driver import fetch_many, from_db_date, from_db_time
 from complaint_tui.queries.visibility import shown_phone
 from complaint_tui.workflow import (
     Action,
+    Actor,
     CaseFacts,
     Clock,
     Refusal,
     StepState,
     available,
     correction_until,
+    refusal,
     step_states,
 )
 
@@ -149,13 +152,25 @@ class VisitView:
 
 @dataclass(frozen=True)
 class AuditView:
+    """One event of the case's history. ``before`` and ``after`` are decoded from the stored JSON
+    when first read: the history tab reads them, the rest of the case screen does not, and
+    decoding two documents an event was a tenth of the case view's time."""
+
     id: int
     at: dt.datetime
     who: str
     action: str
     version: int | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before_stored: Any = field(default=None, repr=False)
+    after_stored: Any = field(default=None, repr=False)
+
+    @cached_property
+    def before(self) -> dict[str, Any] | None:
+        return _json(self.before_stored)
+
+    @cached_property
+    def after(self) -> dict[str, Any] | None:
+        return _json(self.after_stored)
 
 
 @dataclass(frozen=True)
@@ -384,6 +399,24 @@ def _facts(store: Store, c: dict[str, Any], notes: list[NoteView], decisions: li
     )
 
 
+# The one action whose guard reads the time (``workflow.refusal``: the desk's correction window).
+_TIMED = Action.CORRECT_INTAKE
+
+
+@lru_cache(maxsize=4096)
+def _untimed_actions(facts: CaseFacts, actor: Actor) -> dict[Action, Refusal | None]:
+    """``available`` for the guards that depend on the facts and the actor alone: a pure function
+    of a few dozen kinds of case (status, the cycle's records, assignee, department), so cases
+    alike share one answer. Evaluating every guard was a fifth of the case view's time."""
+    return available(facts, actor)
+
+
+def _actions(facts: CaseFacts, actor: Actor, now: dt.datetime) -> dict[Action, Refusal | None]:
+    """``available(facts, actor, now=now)``, in its order, with the time-free guards remembered."""
+    untimed = _untimed_actions(replace(facts, correction_until=None), actor)
+    return {a: refusal(a, facts, actor, now) if a is _TIMED else why for a, why in untimed.items()}
+
+
 def case_statements(case_id: int) -> list[tuple[str, tuple[int, ...]]]:
     """The view's SELECTs for one case (``?`` placeholders) with their parameters."""
     key = (case_id,)
@@ -440,7 +473,7 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
         }
 
     shown = shown_phone(phone, viewer, store.policy, c["assignee_id"])
-    actions = available(_facts(store, c, notes, decisions), viewer.actor, now=now) if viewer is not None else {}
+    actions = _actions(_facts(store, c, notes, decisions), viewer.actor, now) if viewer is not None else {}
     return CaseDetail(
         id=case_id,
         number=c["number"],
@@ -531,9 +564,7 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
             VisitView(d[2], d[3], d[10], d[4], d[5], bool(d[12]), d[6], who(d[11]), _utc(d[13]))
             for d in decided("visit")
         ],
-        history=[
-            AuditView(a[0], _utc(a[1]), who(a[2]) or "system", a[3], a[4], _json(a[5]), _json(a[6])) for a in audit_rows
-        ],
+        history=[AuditView(a[0], _utc(a[1]), who(a[2]) or "system", a[3], a[4], a[5], a[6]) for a in audit_rows],
         actions=actions,
         staff_names=names,
     )
