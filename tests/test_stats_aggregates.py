@@ -253,7 +253,7 @@ steps = st.lists(
 
 # No shrinking: a failing script is short enough to read, and shrinking one takes minutes.
 @settings(
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
