@@ -29,34 +29,21 @@ from typing import IO, Any
 
 import xlsxwriter  # type: ignore[import-untyped]  # ships no type information
 from sqlalchemy import ColumnElement, Connection, Select, String, Table, and_, case, func, literal, select, type_coerce
-from sqlalchemy.orm import aliased
 from sqlalchemy.types import NullType
 from sqlmodel import col
 
 from complaint_tui.db import Store
 from complaint_tui.errors import DeskError, RoleRefused
+from complaint_tui.export_columns import COLUMN_CODES as COLUMN_CODES
+from complaint_tui.export_columns import DOCUMENT_LISTS as DOCUMENT_LISTS
+from complaint_tui.export_columns import EXPORT_COLUMNS as EXPORT_COLUMNS
+from complaint_tui.export_columns import FORMULA_START as FORMULA_START
+from complaint_tui.export_columns import MERGED, Cell, Kind
+from complaint_tui.export_columns import neutralise as neutralise
+from complaint_tui.export_lines import LineSelect, exact_line_select, is_plain, plain_line_select
+from complaint_tui.export_zone import Span, offset_spans, whole_seconds
 from complaint_tui.i18n import Msg, t
-from complaint_tui.models import (
-    AuditEvent,
-    Case,
-    CaseContact,
-    CasePause,
-    DepartmentTask,
-    Evidence,
-    Feedback,
-    Finding,
-    FollowUp,
-    InvestigationNote,
-    Owner,
-    OwnerUpdate,
-    Plan,
-    Referral,
-    ReturnVisit,
-    Room,
-    Staff,
-    StepClock,
-    utcnow,
-)
+from complaint_tui.models import Case, Owner, Room, Staff, utcnow
 from complaint_tui.policy import Policy
 from complaint_tui.queries.queue import QueueFilter, filter_conditions
 from complaint_tui.services.base import Operator, audit
@@ -67,105 +54,12 @@ from complaint_tui.validation import mask_phone
 CHUNK = 1000
 # The last row an XLSX sheet can hold (the header takes the first).
 XLSX_MAX_ROWS = 1_048_576
-# What a spreadsheet would start evaluating (OWASP "CSV injection"): =, +, -, @, tab, CR.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-Cell = str | int | dt.datetime | None
 
 
 class ExportFormat(StrEnum):
     CSV = "csv"
     JSONL = "jsonl"
     XLSX = "xlsx"
-
-
-class Kind(StrEnum):
-    """How a column's stored value becomes a cell."""
-
-    TEXT = "text"  # free text: neutralised against formulas
-    CODE = "code"  # a stable code; ``labels`` turns it into a name
-    TIME = "time"  # UTC in the store, the centre's local time in the file
-    INT = "int"
-    BOOL = "bool"
-    STAFF = "staff"  # a staff id in the store, the login in the file
-    PHONE = "phone"  # masked unless personal data was asked for (S6.5)
-
-
-@dataclass(frozen=True)
-class ExportColumn:
-    code: str
-    kind: Kind
-    column: Any
-    # Where a CODE column's names come from: a policy table ("channels"), or a catalog prefix.
-    labels: str = ""
-
-
-_merged = aliased(Case)
-
-# The CSV / XLSX columns in file order. The names the import reads are the same codes, so an
-# imported row can be checked field by field against its export (the README).
-EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("number", Kind.TEXT, Case.number),
-    ExportColumn("source_id", Kind.TEXT, Case.source_id),
-    ExportColumn("received_at", Kind.TIME, Case.received_at),
-    ExportColumn("channel", Kind.CODE, Case.channel, "policy:channels"),
-    ExportColumn("received_by", Kind.STAFF, Case.received_by_id),
-    ExportColumn("contact_confirmed", Kind.BOOL, Case.contact_confirmed),
-    ExportColumn("owner_name", Kind.TEXT, Owner.name),
-    ExportColumn("phone", Kind.PHONE, Owner.phone),
-    ExportColumn("building", Kind.TEXT, Room.building),
-    ExportColumn("unit", Kind.TEXT, Room.unit),
-    ExportColumn("room", Kind.TEXT, Room.room),
-    ExportColumn("object_kind", Kind.CODE, Case.object_kind, "object_kind"),
-    ExportColumn("object_text", Kind.TEXT, Case.object_text),
-    ExportColumn("object_staff_login", Kind.STAFF, Case.object_staff_id),
-    ExportColumn("matter_what", Kind.TEXT, Case.matter_what),
-    ExportColumn("matter_when", Kind.TEXT, Case.matter_when),
-    ExportColumn("matter_where", Kind.TEXT, Case.matter_where),
-    ExportColumn("matter_state", Kind.TEXT, Case.matter_state),
-    ExportColumn("demand", Kind.TEXT, Case.demand),
-    ExportColumn("category", Kind.CODE, Case.category, "policy:categories"),
-    ExportColumn("urgency", Kind.CODE, Case.urgency, "policy:urgencies"),
-    ExportColumn("status", Kind.CODE, Case.status, "status"),
-    ExportColumn("department", Kind.CODE, Case.department, "policy:departments"),
-    ExportColumn("assignee", Kind.STAFF, Case.assignee_id),
-    ExportColumn("next_step", Kind.CODE, Case.next_step, "step"),
-    ExportColumn("next_due_at", Kind.TIME, Case.next_due_at),
-    ExportColumn("cycle", Kind.INT, Case.cycle),
-    ExportColumn("reopen_count", Kind.INT, Case.reopen_count),
-    ExportColumn("append_count", Kind.INT, Case.append_count),
-    ExportColumn("chase_count", Kind.INT, Case.chase_count),
-    ExportColumn("paused_at", Kind.TIME, Case.paused_at),
-    ExportColumn("closed_at", Kind.TIME, Case.closed_at),
-    ExportColumn("close_kind", Kind.CODE, Case.close_kind, "close_kind"),
-    ExportColumn("close_reason", Kind.TEXT, Case.close_reason),
-    ExportColumn("withdrawn_reason", Kind.TEXT, Case.withdrawn_reason),
-    ExportColumn("owner_rejects_decision", Kind.BOOL, Case.owner_rejects_decision),
-    ExportColumn("external_recourse", Kind.TEXT, Case.external_recourse),
-    ExportColumn("merged_into", Kind.TEXT, _merged.number),
-    ExportColumn("updated_at", Kind.TIME, Case.updated_at),
-    # Issue 9 item 6; appended last so every earlier column keeps its position.
-    ExportColumn("estate", Kind.CODE, Case.estate, "policy:estates"),
-)
-COLUMN_CODES: tuple[str, ...] = tuple(c.code for c in EXPORT_COLUMNS)
-
-# The lists of a JSON Lines case document, and the table each comes from (all but case_id).
-DOCUMENT_LISTS: tuple[tuple[str, Any], ...] = (
-    ("clocks", StepClock),
-    ("evidence", Evidence),  # metadata only: the bytes stay in evidence_blob
-    ("notes", InvestigationNote),
-    ("findings", Finding),
-    ("plans", Plan),
-    ("referrals", Referral),
-    ("tasks", DepartmentTask),
-    ("follow_ups", FollowUp),
-    ("owner_updates", OwnerUpdate),
-    ("contacts", CaseContact),
-    ("pauses", CasePause),
-    ("feedback", Feedback),
-    ("return_visits", ReturnVisit),
-    ("audit", AuditEvent),
-)
 
 
 @dataclass(frozen=True)
@@ -196,11 +90,6 @@ class ExportRequest:
         return {"format": self.format.value, "labels": self.labels, "filter": {k: v for k, v in chosen.items() if v}}
 
 
-def neutralise(text: str) -> str:
-    """``text`` with a leading apostrophe if a spreadsheet would run it as a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 # --- personal data -----------------------------------------------------------------------
 
 
@@ -226,7 +115,7 @@ def _case_select(store: Store, filt: QueueFilter, now: dt.datetime) -> Select[An
         select(col(Case.id), *(c.column for c in EXPORT_COLUMNS))
         .join(Owner, col(Owner.id) == col(Case.owner_id))
         .join(Room, col(Room.id) == col(Case.room_id))
-        .join(_merged, col(_merged.id) == col(Case.merged_into_id), isouter=True)
+        .join(MERGED, col(MERGED.id) == col(Case.merged_into_id), isouter=True)
     )
     if conds:
         stmt = stmt.where(and_(*conds))
@@ -291,10 +180,26 @@ def _staff_logins(conn: Connection) -> dict[int, str]:
     return {int(i or 0): str(login) for i, login in conn.execute(select(col(Staff.id), col(Staff.login)))}
 
 
-def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+def _stream(conn: Connection, stmt: Select[Any] | LineSelect) -> Iterator[Sequence[Any]]:
     """Rows of ``stmt`` in chunks of ``CHUNK``; a server-side cursor where the driver has one."""
     result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
     yield from result.partitions()
+
+
+def _raw_stream(conn: Connection, stmt: Select[Any] | LineSelect) -> Iterator[Sequence[Any]]:
+    """Like ``_stream``; on SQLite the driver's own tuples straight from its cursor (a Row per
+    CSV line costs a tenth of the export at a million cases). Not with ``stream_results``:
+    that buffers a first row ahead, and SQLite's cursor streams anyway."""
+    if conn.dialect.name != "sqlite":
+        yield from _stream(conn, stmt)
+        return
+    result = conn.execute(stmt)
+    cursor = result.cursor
+    try:
+        while rows := cursor.fetchmany(CHUNK):
+            yield rows
+    finally:
+        result.close()
 
 
 def _label_table(policy: Policy, source: str, lang: str) -> Callable[[str], str]:
@@ -383,6 +288,70 @@ def case_rows(
                 yield cells
 
 
+def _python_line(conn: Connection, stmt: Select[Any], work: list[tuple[int, Callable[[Any], Cell]]]) -> str:
+    """The CSV line (with its CRLF) of the one row ``stmt`` selects, built the Python way."""
+    row = conn.execute(stmt).one()
+    cells = list(row[1:])
+    for i, f in work:
+        cells[i] = f(cells[i])
+    buf = io.StringIO()
+    csv.writer(buf).writerow(cells)
+    return buf.getvalue()
+
+
+def _zone_window(conn: Connection, zone: Any, now: dt.datetime) -> tuple[list[Span], dt.datetime]:
+    """The zone's spans from the first receipt in the store (read from its index; forty years
+    back at most) to twenty years from now: every time a working store holds. Any other time
+    is converted in Python."""
+    first = conn.execute(select(func.min(col(Case.received_at)))).scalar()
+    lo = max(min(first or now, now), now - dt.timedelta(days=366 * 40)) - dt.timedelta(days=2)
+    hi = now + dt.timedelta(days=366 * 20)
+    return offset_spans(zone, lo, hi), hi
+
+
+def csv_chunks(
+    store: Store,
+    filt: QueueFilter,
+    *,
+    labels: str | None = None,
+    include_pii: bool = False,
+    now: dt.datetime | None = None,
+) -> Generator[list[str], None, None]:
+    """The CSV lines (each with its CRLF, no header) of every case ``filt`` matches, a chunk at
+    a time, the same text ``case_rows`` and ``csv.writer`` give. The database builds them
+    (export_lines.py): a plain line for every case, an exact line for the few a plain line
+    cannot be, and Python the row of a time outside the zone window."""
+    now = now or utcnow()
+    with store.engine.connect() as conn:
+        logins = _staff_logins(conn)
+        converters = _tabular_converters(store.policy, logins, labels, include_pii)
+        work = [(i, f) for i, f in enumerate(converters) if f is not None]
+        spans, end = _zone_window(conn, store.policy.zone, now)
+        by_id = _tabular_select(store, QueueFilter(), now, labels)
+        if not whole_seconds(spans):  # SQL adds whole seconds; such a zone is converted in Python
+            for chunk in _stream(conn, _tabular_select(store, filt, now, labels)):
+                yield [_python_line(conn, by_id.where(col(Case.id) == r[0]), work) for r in chunk]
+            return
+        options: dict[str, Any] = {
+            "labels": labels,
+            "include_pii": include_pii,
+            "logins": logins,
+            "spans": spans,
+            "end": end,
+        }
+        for chunk in _raw_stream(conn, plain_line_select(store, filt, now, **options)):
+            lines: list[str] = [r[1] for r in chunk]
+            if is_plain("".join(lines), len(lines)):
+                yield lines
+                continue
+            fix = {chunk[i][0]: i for i, line in enumerate(lines) if not is_plain(line, 1)}
+            for case_id, line in conn.execute(exact_line_select(store, list(fix), **options)):
+                lines[fix[case_id]] = (
+                    line if line is not None else _python_line(conn, by_id.where(col(Case.id) == case_id), work)
+                )
+            yield lines
+
+
 # --- JSON Lines documents ----------------------------------------------------------------
 
 
@@ -464,20 +433,27 @@ def _counting(rows: Iterator[Any], on_progress: Progress | None, every: int = 50
         on_progress(n)
 
 
-def write_csv(rows: Iterator[list[Cell]], out: IO[bytes], head: list[str], *, bom: bool = False) -> int:
-    """CSV in UTF-8 (with the BOM Excel needs to show Chinese when ``bom``); returns the row count."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=False)
-    try:
-        writer = csv.writer(text)
-        writer.writerow(head)
-        count = 0
-        for row in rows:
-            # str(datetime) is the local "YYYY-MM-DD HH:MM:SS" the converters prepared.
-            writer.writerow(row)
-            count += 1
-        text.flush()
-    finally:
-        text.detach()  # the caller owns ``out``
+def _counting_chunks(chunks: Iterator[list[str]], on_progress: Progress | None) -> Iterator[list[str]]:
+    n = 0
+    for lines in chunks:
+        yield lines
+        n += len(lines)
+        if on_progress is not None:
+            on_progress(n)
+    if on_progress is not None:
+        on_progress(n)
+
+
+def write_csv_lines(chunks: Iterator[list[str]], out: IO[bytes], head: list[str], *, bom: bool = False) -> int:
+    """CSV in UTF-8 (with the BOM Excel needs to show Chinese when ``bom``) from the lines
+    ``csv_chunks`` gives: the header by ``csv.writer``, then the lines as they are."""
+    buf = io.StringIO()
+    csv.writer(buf).writerow(head)
+    out.write(("\ufeff" if bom else "").encode("utf-8") + buf.getvalue().encode("utf-8"))
+    count = 0
+    for lines in chunks:
+        out.write("".join(lines).encode("utf-8"))
+        count += len(lines)
     return count
 
 
@@ -530,6 +506,11 @@ def export_cases(
     """
     now = now or utcnow()
     source: Generator[Any, None, None]
+    if request.format is ExportFormat.CSV:
+        chunks = csv_chunks(store, request.filter, labels=request.labels, include_pii=request.include_pii, now=now)
+        with contextlib.closing(chunks):
+            counted_lines = _counting_chunks(chunks, on_progress)
+            return write_csv_lines(counted_lines, out, header(request.labels), bom=request.excel_bom)
     if request.format is ExportFormat.JSONL:
         source = case_documents(store, request.filter, include_pii=request.include_pii, now=now)
     else:
@@ -540,6 +521,4 @@ def export_cases(
         counted = _counting(source, on_progress)
         if request.format is ExportFormat.JSONL:
             return write_jsonl(counted, out)
-        if request.format is ExportFormat.CSV:
-            return write_csv(counted, out, header(request.labels), bom=request.excel_bom)
         return write_xlsx(counted, out, header(request.labels))
