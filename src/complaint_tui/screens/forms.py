@@ -36,9 +36,11 @@ from complaint_tui.queries.case_view import CaseDetail
 from complaint_tui.screens.base import DeskModal
 from complaint_tui.services import CaseChange
 from complaint_tui.verbs import CaseRef, FormContext, FormField, build, form_fields, verb_of
+from complaint_tui.verbs.asks import handlers
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.fields import FieldBlock
 from complaint_tui.widgets.long_text import LongText
+from complaint_tui.widgets.picker import SHOWN, PickerBar
 from complaint_tui.workflow import Action
 
 # Named here too: the intake screen opens the "append" dialog with them.
@@ -126,7 +128,12 @@ class ActionForm(DeskModal[CaseChange | None]):
         wid = f"ff-{spec.name}"
         if ask.kind in ("choice", "pick"):
             choices = ask.choices(self.ctx) if ask.choices is not None else []
-            return ChoiceBar(choices, value=str(default) if default else None, id=wid)
+            value = str(default) if default else None
+            if ask.choices is handlers or len(choices) > SHOWN:
+                # Staff, and lists longer than a row of digits, narrow as one types (issue 8 item 11).
+                logins = {str(s.id): s.login for s in self.ctx.staff} if ask.choices is handlers else {}
+                return PickerBar(choices, value, lang=self.lang, also=logins, id=wid)
+            return ChoiceBar(choices, value=value, id=wid)
         if ask.kind == "bool":
             return Checkbox(label(spec.name, self.lang), bool(default), id=wid)
         if ask.kind == "long":

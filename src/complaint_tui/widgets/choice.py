@@ -27,7 +27,8 @@ SHORTCUTS = "123456789abcdefghijklmnopqrstuvwxyz"
 GAP = "   "  # between two choices on a line
 KEY_CELLS = 4  # " 3 " and the space before the label: a wrapped label goes on under its start
 
-Part = tuple[str, Literal["key", "label", "gap"], int]  # text, what it is, the choice's index
+# text, what it is, the choice's index (a "note" row, such as a picker's typed words, has none)
+Part = tuple[str, Literal["key", "label", "gap", "note"], int]
 
 
 def _pieces(label: str) -> list[str]:
@@ -164,8 +165,10 @@ class ChoiceBar(Widget, can_focus=True):
             if y:
                 out.append("\n")
             for text, kind, i in row:
-                code = self.options[i][0]
-                chosen = code == self.value
+                if kind == "note":
+                    out.append(text, style="dim")
+                    continue
+                chosen = self.options[i][0] == self.value
                 if kind == "key":
                     out.append(text, style="bold reverse" if chosen else "bold")
                 elif kind == "label":
@@ -214,7 +217,7 @@ class ChoiceBar(Widget, can_focus=True):
         x = 0
         for text, kind, i in rows[offset.y]:
             width = cell_len(text)
-            if kind != "gap" and x <= offset.x < x + width:
+            if kind in ("key", "label") and x <= offset.x < x + width:
                 self.cursor = i
                 self.pick(self.options[i][0])
                 return
