@@ -296,7 +296,7 @@ def measure(
     n = raw.rows("SELECT count(*) FROM complaint_case")[0][0]
     figures = {}
     for row in rows_for(store, url, raw):
-        if only in row.name and not (skip and skip in row.name):
+        if only in row.name and not any(part and part in row.name for part in skip.split(",")):
             figures[row.name] = median_pair(row.ours, row.raw, repeat, clock)
     store.engine.dispose()
     return n, figures
@@ -330,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=None, help="where built demo stores are kept")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="thread CPU time or wall time")
     parser.add_argument("--only", default="", help="only the rows whose name contains this text")
-    parser.add_argument("--skip", default="", help="leave out the rows whose name contains this text")
+    parser.add_argument(
+        "--skip", default="", help="leave out the rows whose name contains any of these comma-separated texts"
+    )
     args = parser.parse_args(argv)
     sizes = args.cases or [100_000]
     cache = args.cache or default_cache()
