@@ -20,8 +20,8 @@ What a copy keeps and what it changes:
   the document's first field; the template's documents are checked for it).
 - The audit events are made again in Python, each sealed onto the one before as
   :mod:`complaint_tui.audit_chain` defines: an event's canonical text is the template event's
-  with the ids and numbers of the copy put in (a format string per template event, built once
-  from :func:`complaint_tui.audit_chain.canonical` itself), so only ``str.format`` and SHA-256
+  with the ids and numbers of the copy put in (a ``%`` template per template event, built once
+  from :func:`complaint_tui.audit_chain.canonical` itself), so only the formatting and SHA-256
   run per event. A thread does this while the database copies the other tables (sqlite3 and
   psycopg release the GIL while the statement runs).
 
@@ -33,7 +33,6 @@ numbers are simply not used.
 from __future__ import annotations
 
 import hashlib
-import queue
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -102,7 +101,12 @@ class TemplateCase:
 
 @dataclass
 class _EventForm:
-    """One template event as format strings: ``{n}`` fields where a copy's values go."""
+    """One template event as ``%`` templates, with the slots where a copy's values go.
+
+    A slot is ``(table index, template id)`` or ``(_NUMBER, template case id)``, in the order
+    the slots appear in the text. The canonical text is bytes (its Chinese encoded once) and
+    ends with the previous hash; a stored text is ``None`` slots when it is the same in every copy.
+    """
 
     id: int
     case_id: int
@@ -110,12 +114,12 @@ class _EventForm:
     at: str
     action: str
     version: int | None
-    canonical: str
-    before: str | None  # the stored text as is when fixed, else its format string
+    canonical: bytes
+    canonical_slots: tuple[tuple[int, int], ...]  # the previous hash, last, is not among them
+    before: str | None
+    before_slots: tuple[tuple[int, int], ...] | None
     after: str | None
-    slots: tuple[tuple[int, int], ...]  # (table index or _NUMBER or _PREV, template value)
-    before_fixed: bool
-    after_fixed: bool
+    after_slots: tuple[tuple[int, int], ...] | None
 
 
 @dataclass
@@ -224,9 +228,11 @@ class Cloner:
             case_mark = mark(case_table, case_id)
             prev_mark = mark(_PREV, 0)  # the last slot: filled in as the chain goes
             text = canonical(prev_mark, Event(case_mark, staff_id, at, action, version, b, a)).decode()  # type: ignore[arg-type]
-            before_text, after_text = self.w.js(b), self.w.js(a)
-            before_fixed = before_text is None or "\ue000" not in before_text
-            after_fixed = after_text is None or "\ue000" not in after_text
+            canon, canon_slots = _template_of(text, slots)
+            if canon_slots[-1][0] != _PREV:
+                raise DemoRuleBroken("the audit chain's canonical form no longer ends with the previous hash")
+            before_text, before_slots = _template_of(self.w.js(b), slots)
+            after_text, after_slots = _template_of(self.w.js(a), slots)
             forms.append(
                 _EventForm(
                     event_id,
@@ -235,12 +241,12 @@ class Cloner:
                     self.w.ts(at),
                     action,
                     version,
-                    _format_of(text, slots) or "",
-                    before_text if before_fixed else _format_of(before_text, slots),
-                    after_text if after_fixed else _format_of(after_text, slots),
-                    tuple(slots),
-                    before_fixed,
-                    after_fixed,
+                    (canon or "").encode(),
+                    canon_slots[:-1],
+                    before_text,
+                    before_slots or None,
+                    after_text,
+                    after_slots or None,
                 )
             )
         return forms
@@ -271,34 +277,38 @@ class Cloner:
         offsets = self._offsets(copy)
         stem, seq = self.stem, self.seq
         numbers = {case_id: f"{stem[case_id]}{seq[case_id] + copy:04d}" for case_id in seq}
+        number_bytes = {case_id: n.encode() for case_id, n in numbers.items()}
         audit_off = offsets[self.index["audit_event"]]
-        case_table = self.index["complaint_case"]
+        case_off = offsets[self.index["complaint_case"]]
         left_out = self.left_out if copy == self.copies - 1 else frozenset()
         prev = self.prev
+        prev_bytes = prev.encode()
         sha = hashlib.sha256
         rows: list[tuple[Any, ...]] = []
         add = rows.append
         last_id = self.last_id
+        # The tightest loop of a large demo (one pass per event of every copy): no calls but
+        # the formatting and the hash.
         for f in forms:
             if left_out and f.case_id in left_out:
                 continue
-            values: list[Any] = [numbers[v] if k == _NUMBER else (v + offsets[k] if k >= 0 else "") for k, v in f.slots]
-            values[-1] = prev
-            prev = sha(f.canonical.format(*values).encode()).hexdigest()
-            last_id = f.id + audit_off
-            add(
-                (
-                    last_id,
-                    f.case_id + offsets[case_table],
-                    f.staff_id,
-                    f.at,
-                    f.action,
-                    f.version,
-                    f.before if f.before_fixed else f.before.format(*values),  # type: ignore[union-attr]
-                    f.after if f.after_fixed else f.after.format(*values),  # type: ignore[union-attr]
-                    prev,
-                )
+            canon = f.canonical % (
+                *[number_bytes[v] if k == _NUMBER else v + offsets[k] for k, v in f.canonical_slots],
+                prev_bytes,
             )
+            prev = sha(canon).hexdigest()
+            prev_bytes = prev.encode()
+            last_id = f.id + audit_off
+            before, after = f.before, f.after
+            if f.before_slots is not None:
+                before = before % tuple(  # type: ignore[operator]
+                    [numbers[v] if k == _NUMBER else v + offsets[k] for k, v in f.before_slots]
+                )
+            if f.after_slots is not None:
+                after = after % tuple(  # type: ignore[operator]
+                    [numbers[v] if k == _NUMBER else v + offsets[k] for k, v in f.after_slots]
+                )
+            add((last_id, f.case_id + case_off, f.staff_id, f.at, f.action, f.version, before, after, prev))
         self.prev, self.last_id = prev, last_id
         self.events += len(rows)
         return rows
@@ -306,50 +316,57 @@ class Cloner:
     # -- the run
 
     def run(self, tick: Callable[[int], None], made: int) -> tuple[int, str, int]:
-        """Write every copy; the audit chain's new head ``(last id, last hash, events)``."""
+        """Write every copy; the audit chain's new head ``(last id, last hash, events)``.
+
+        Each copy's events are sealed in a thread while the database copies the copy's other
+        rows (the statements run without the GIL); the events are inserted once the thread is
+        done. Not while it runs: ``executemany`` lets go of the GIL at every row, and a busy
+        thread then holds it for its whole switch interval each time (measured: 30 times slower).
+        """
         forms = self._forms()
         per_copy = len(self.t.cases)
-        done: queue.Queue[list[tuple[Any, ...]] | BaseException] = queue.Queue(maxsize=2)
+        for copy in range(1, self.copies):
+            sealed: list[list[tuple[Any, ...]]] = []
+            failed: list[BaseException] = []
 
-        def seal() -> None:
+            def seal(copy: int = copy, sealed: list[Any] = sealed, failed: list[BaseException] = failed) -> None:
+                try:
+                    sealed.append(self._sealed(forms, copy))
+                except BaseException as exc:  # raised again by the writing thread
+                    failed.append(exc)
+
+            sealer = threading.Thread(target=seal, name="demo-audit-chain", daemon=True)
+            sealer.start()
             try:
-                for copy in range(1, self.copies):
-                    done.put(self._sealed(forms, copy))
-            except BaseException as exc:  # handed to the writing thread, which raises it
-                done.put(exc)
-
-        sealer = threading.Thread(target=seal, name="demo-audit-chain", daemon=True)
-        sealer.start()
-        try:
-            for copy in range(1, self.copies):
                 for sql in self._statements(copy):
                     self.w.execute(sql)
-                rows = done.get()
-                if isinstance(rows, BaseException):
-                    raise rows
-                self.w.insert("audit_event", rows)
-                made += per_copy - (len(self.left_out) if copy == self.copies - 1 else 0)
-                tick(made)
-                if copy % COPIES_PER_COMMIT == 0:
-                    self.w.checkpoint()
-        finally:
-            sealer.join()
+            finally:
+                sealer.join()
+            if failed:
+                raise failed[0]
+            self.w.insert("audit_event", sealed[0])
+            made += per_copy - (len(self.left_out) if copy == self.copies - 1 else 0)
+            tick(made)
+            if copy % COPIES_PER_COMMIT == 0:
+                self.w.checkpoint()
         return self.last_id, self.prev, self.events
 
 
-def _format_of(text: str | None, slots: Sequence[tuple[int, int]]) -> str | None:
-    """``text`` as a format string: braces doubled, each slot's quoted mark a field.
+def _template_of(text: str | None, slots: Sequence[tuple[int, int]]) -> tuple[str | None, tuple[tuple[int, int], ...]]:
+    """``text`` as a ``%`` template and its slots in the order they appear in it.
 
-    An id becomes a bare ``{n}``; a case number and the previous hash stay quoted (``"{n}"``).
+    An id becomes a bare ``%d``; a case number and the previous hash stay quoted (``"%s"``).
     """
     if text is None:
-        return None
+        return None, ()
     parts = _SLOT.split(text)
-    out = []
+    out: list[str] = []
+    found: list[tuple[int, int]] = []
     for i, part in enumerate(parts):
         if i % 2 == 0:
-            out.append(part.replace("{", "{{").replace("}", "}}"))
+            out.append(part.replace("%", "%%"))
         else:
-            n = int(part)
-            out.append(f"{{{n}}}" if slots[n][0] >= 0 else f'"{{{n}}}"')
-    return "".join(out)
+            slot = slots[int(part)]
+            found.append(slot)
+            out.append("%d" if slot[0] >= 0 else '"%s"')
+    return "".join(out), tuple(found)

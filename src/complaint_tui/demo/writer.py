@@ -273,6 +273,9 @@ class Writer:
             # A big page cache for this connection only: the indexes stay in memory instead of
             # spilling dirty pages into the WAL over and over during the large transactions.
             self._db.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
+            # No fsync while the demo is written (gigabytes at a million cases, on a disk other
+            # work shares): a demo cut short is deleted by the command, not recovered.
+            self._db.execute("PRAGMA synchronous=OFF")
             self._db.execute("BEGIN IMMEDIATE")
         else:
             self._conn = self._store.engine.connect()
@@ -290,6 +293,8 @@ class Writer:
             elif self._conn is not None:
                 self._conn.rollback()
         finally:
+            if self._db is not None:
+                self._db.execute("PRAGMA synchronous=NORMAL")  # the pool's connection, as Store sets it
             if self._raw is not None:
                 self._raw.close()
             if self._conn is not None:
