@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,3 +196,24 @@ def test_statistics_equal_a_count_of_the_rows(cloned: Store) -> None:
     ):
         counted = dict(rows(cloned, f"SELECT {column}, count(*) FROM complaint_case GROUP BY {column}"))
         assert {k: v for k, v in figures.items() if v} == counted, column
+
+
+def _indexes(store: Store) -> set[tuple[str, str]]:
+    if store.dialect == "sqlite":
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    else:
+        sql = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    return {(str(n), str(d)) for n, d in rows(store, sql)}
+
+
+def test_every_index_is_there_again_after_the_load(
+    cloned: Store, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The load drops the secondary indexes and builds them at the end: the same as a new store's."""
+    engine = make_engine(new_store_url("sqlite" if cloned.dialect == "sqlite" else "postgresql", tmp_path, request))
+    try:
+        fresh = _indexes(Store(engine))
+    finally:
+        engine.dispose()
+    assert len(fresh) > 20
+    assert _indexes(cloned) == fresh
