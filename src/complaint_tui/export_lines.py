@@ -206,24 +206,29 @@ def _field(
 
 # What a time outside the zone window reads as in a plain line: a noncharacter no text holds.
 OUTSIDE = "\uffff"
-# Fields per line and what must not follow a field separator or a line end in a plain line.
+# Fields per line; the formula starts other than CR (which the line-end count catches), the
+# ones no date holds first: each is looked for alone (one fast scan, usually absent), and only
+# where present as a field's start.
 _SEPARATORS = len(EXPORT_COLUMNS) - 1
-_FORMULA_AFTER = tuple(f"{sep}{c}" for sep in (",", "\n") for c in FORMULA_START if c != "\r")
+_RARE_STARTS = tuple(c for c in FORMULA_START if c not in ("-", "\r"))
 
 
 def is_plain(text: str, lines: int) -> bool:
     """Whether ``text``, ``lines`` plain lines joined, is exactly what ``csv.writer`` writes for
     them: no field with a comma, quote or line break, none starting as a formula, no time
-    outside the zone window."""
-    return (
-        text.count(",") == _SEPARATORS * lines
-        and text.count("\n") == lines
-        and text.count("\r") == lines
-        and '"' not in text
-        and OUTSIDE not in text
-        and not text.startswith(FORMULA_START)
-        and not any(p in text for p in _FORMULA_AFTER)
-    )
+    outside the zone window. Few whole scans of the text: it runs on every chunk."""
+    if (
+        text.count(",") != _SEPARATORS * lines
+        or text.count("\n") != lines
+        or text.count("\r") != lines
+        or '"' in text
+        or OUTSIDE in text
+        or text.startswith(FORMULA_START)
+        or ",-" in text
+        or "\n-" in text
+    ):
+        return False
+    return not any(c in text and (f",{c}" in text or f"\n{c}" in text) for c in _RARE_STARTS)
 
 
 def _plain_field(
