@@ -23,10 +23,11 @@ it answers again the lines clear by themselves and every screen reads the store 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
@@ -39,7 +40,6 @@ from textual.worker import Worker, WorkerState
 
 from complaint_tui.change_feed import ChangeFeed, Changes
 from complaint_tui.commands import DeskCommands
-from complaint_tui.config import Settings
 from complaint_tui.db import Store
 from complaint_tui.desk import (
     CaseChanged,
@@ -57,12 +57,21 @@ from complaint_tui.models import Role, utcnow
 from complaint_tui.policy import Policy
 from complaint_tui.queries import case_id_by_number
 from complaint_tui.screens.base import DeskMixin, translate_bindings
-from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import Operator, needs_pin, sign_in
 from complaint_tui.textual_private import all_screens, restore_app_bindings
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.widgets.typeahead import KeyOrderApp
 from complaint_tui.workflow import ROLE_ACTIONS, Action
+
+if TYPE_CHECKING:  # the command line's module (typer): the desk only reads the settings it made
+    from complaint_tui.config import Settings
+
+# The sign-in list finds a person by pinyin initials, read one character at a time
+# (name_find); pypinyin also loads its phrase dictionary and copies both unless told not to:
+# about three quarters of its import, a third of a second of CPU before sign-in is usable, for
+# words the desk never looks up (a character's readings are the same either way).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 
 # How often the desk looks at the change feed (a local look: no server round trip, except the
 # feed's health check every few seconds). Another desk's change is on screen within this.
@@ -76,7 +85,14 @@ HEALTH_SECONDS = 5.0
 RECENT_CHANGES = 200
 
 
-# The screens not shown at start are imported when first shown (start-up time, issue 3).
+# The screens not shown at start are imported when first shown (start-up time, issues 3 and
+# 11): the sign-in screen comes first and needs none of the queue's code.
+def _queue() -> Screen[Any]:
+    from complaint_tui.screens.queue import QueueScreen
+
+    return QueueScreen()
+
+
 def _signin() -> Screen[Any]:
     from complaint_tui.screens.signin import SignInScreen
 
@@ -102,7 +118,7 @@ def _is_case(screen: Screen[Any]) -> bool:
 
 
 DESK_MODES: dict[str, Callable[[], Screen[Any]]] = {
-    "queue": QueueScreen,
+    "queue": _queue,
     "intake": _intake,
     "dashboard": _dashboard,
 }

@@ -4,7 +4,9 @@ Every user error (bad input, a slip on the command line, unreadable database, ba
 disk) ends with exit code 1 and one clear line in the operator's language, never a traceback
 (``cli_errors.OneLineGroup``). Only ``db upgrade``, ``demo`` and the desk on its default store
 create a store; everything else refuses a store that is not there. Batch commands import only
-the headless core, so they start fast and run without a terminal UI.
+the headless core, so they start fast and run without a terminal UI; the desk does not import
+the batch and staff commands (exporting, reporting, importing, xlsxwriter) to start: they are
+registered only when the command line names a command or asks for help (``main``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 import shutil
 import sys
 import tempfile
-from importlib import metadata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -57,7 +59,8 @@ except ImportError:  # pragma: no cover - older typer runs on click itself
 
 # Help texts are message keys (data/locale/batch.*.toml, [help]): cli_help shows them in the
 # user's language.
-app = typer.Typer(
+# ``app`` (below, ``__getattr__``) is this with every command; the desk alone runs ``_app`` as it is.
+_app = typer.Typer(
     cls=OneLineGroup,
     help="help.cmd.root",
     no_args_is_help=False,
@@ -65,8 +68,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(cls=HelpGroup, help="help.cmd.db", no_args_is_help=True)
 staff_app = typer.Typer(cls=HelpGroup, help="help.cmd.staff", no_args_is_help=True)
-app.add_typer(db_app, name="db", help="help.cmd.db")
-app.add_typer(staff_app, name="staff", help="help.cmd.staff")
+_app.add_typer(db_app, name="db", help="help.cmd.db")
+_app.add_typer(staff_app, name="staff", help="help.cmd.staff")
 
 # markup off: a path or a name with [brackets] is printed as typed, not read as a style.
 out = Console(highlight=False, markup=False)
@@ -79,6 +82,8 @@ def _store(db: str | None, policy: str | None, migrate: bool = True, *, create: 
 
 def _version(show: bool) -> None:
     if show:
+        from importlib import metadata  # only here: it costs every start of the desk a few ms
+
         try:
             number = metadata.version("complaint-tui")
         except metadata.PackageNotFoundError:  # run from a source tree that was never installed
@@ -92,7 +97,7 @@ def _typed(ctx: typer.Context, name: str) -> bool:
     return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
 
 
-@app.callback(invoke_without_command=True, help="help.cmd.root")
+@_app.callback(invoke_without_command=True, help="help.cmd.root")
 def desk(
     ctx: typer.Context,
     db: DbOption = None,
@@ -218,7 +223,7 @@ def db_backup(
     out.print(t("cli.backup_done", None, path=str(file)))
 
 
-@app.command("demo", cls=HelpCommand, help="help.cmd.demo")
+@_app.command("demo", cls=HelpCommand, help="help.cmd.demo")
 def demo_cmd(
     db: Annotated[str, typer.Option("--db", help="help.opt.demo_db", metavar="help.metavar.db", show_default=False)],
     cases: Annotated[
@@ -250,12 +255,51 @@ def demo_cmd(
     out.print(t("cli.demo_done", None, cases=summary.cases, path=shown, seconds=f"{summary.seconds:.1f}"))
 
 
-from complaint_tui import cli_batch, cli_staff  # noqa: E402 - register on `app`, defined above
+_registered = False
 
-cli_batch.register(app)
-cli_staff.register(staff_app)
+
+def _full_app() -> typer.Typer:
+    """The command line with every command: the batch and staff ones are added on first use."""
+    global _registered
+    if not _registered:
+        from complaint_tui import cli_batch, cli_staff
+
+        cli_batch.register(_app)
+        cli_staff.register(staff_app)
+        _registered = True
+    return _app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # ``from complaint_tui.cli import app``: the typer app with every command (tests, CliRunner).
+    if name == "app":
+        return _full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The desk's own options: those that take a value, and the flags.
+_DESK_VALUE_OPTIONS = frozenset({"--db", "--policy", "--lang", "--operator", "--estate"})
+_DESK_FLAGS = frozenset({"--demo", "--version"})
+
+
+def desk_only(args: Sequence[str]) -> bool:
+    """Whether the words ``args`` only open the desk: its own options, no command, no ``--help``.
+
+    Anything else (a command, a word that may be a mistyped one, an option the desk does not
+    know) goes to the whole command line, which dispatches it or says what is wrong with it.
+    """
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word.split("=", 1)[0] in _DESK_VALUE_OPTIONS:
+            i += 1 if "=" in word else 2
+        elif word in _DESK_FLAGS:
+            i += 1
+        else:
+            return False
+    return True
 
 
 def main() -> None:
     """The console script. ``OneLineGroup`` turns every ending into an exit code and at most one line."""
-    app()
+    (_app if desk_only(sys.argv[1:]) else _full_app())()
