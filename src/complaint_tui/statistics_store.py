@@ -91,6 +91,8 @@ def _day_sql(dialect: str, zone_key: str, column: str) -> str:
     if dialect == "postgresql":
         return f"to_char({column} AT TIME ZONE '{zone_key}', 'YYYY-MM-DD')"
     spans = _offsets(zone_key)
+    # Whole seconds: SQLite rounds a time to milliseconds, so 23:59:59.9999 would be the next day.
+    column = f"substr({column}, 1, 19)"
     if len(spans) == 1:
         return f"date({column}, '{spans[0][1]:+d} minutes')"
     branches = " ".join(
