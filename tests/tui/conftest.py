@@ -6,17 +6,25 @@ clock so due times and "time left" are stable, and polling off unless a test wan
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import io
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual import events
+from textual.app import App
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
+from textual.worker import WorkerFailed, WorkerState
 
 from complaint_tui.app import DeskApp
 from complaint_tui.db import Store
@@ -81,19 +89,99 @@ def other_desk(store: Store) -> Iterator[Store]:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait until every database worker has finished and its result has been shown.
+    """Wait until the app has done everything it was asked to: no typed key held back, no worker
+    running, no message waiting in the App or on the screen; then the screen is painted.
 
-    A handler may start the next worker (a saved form reloads the case), so wait again until
-    a round starts no new work.
+    Asked of the app, not guessed: Textual's ``Pilot.press`` and ``pause()`` wait until the
+    process has used little CPU for 20 ms, up to a second each, twice a key; on a busy machine
+    that was most of a TUI test's time (issue 8, item 12). A handler may start the next worker
+    (a saved form reloads the case) or post the next message, so it is quiet only when two
+    rounds in a row found nothing to do.
     """
     app = pilot.app
-    for _ in range(20):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            await pilot.pause()
-            if not any(w.is_running for w in app.workers):
+    deadline = time.monotonic() + QUIET_SECONDS
+    calm = 0
+    while calm < 2:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the desk was still busy after {QUIET_SECONDS} s")
+        await _handled(app)
+        if getattr(app, "keys_waiting", 0):
+            calm = 0
+            await asyncio.sleep(0.002)  # a key held until a save or a mount is done
+        elif any(worker.state in _UNFINISHED for worker in app.workers):
+            calm = 0
+            with contextlib.suppress(WorkerFailed):  # a refused save: the app shows it, the test reads it
+                await app.workers.wait_for_complete()
+        elif any(pump.message_queue_size for pump in _pumps(app)):
+            calm = 0
+        else:
+            calm += 1
+    await pilot.pause(0)  # paint what it did (once: a paint of the whole screen is not cheap)
+
+
+async def _handled(app: App[None]) -> None:
+    """Return once the App and its screen have handled the messages they hold now.
+
+    Only those two are asked to call back (waking every widget of a form costs more CPU than
+    the key itself); the widgets' own queues are looked at without waking them.
+    """
+    waiting: set[MessagePump] = set()
+    done = asyncio.Event()
+
+    def answered(pump: MessagePump) -> None:
+        waiting.discard(pump)
+        if not waiting:
+            done.set()
+
+    try:
+        pumps: list[MessagePump] = [app, app.screen]
+    except Exception:  # no screen yet, or the App closing
+        pumps = [app]
+    for pump in pumps:
+        if pump.call_later(answered, pump):
+            waiting.add(pump)
+    while waiting:
+        try:
+            await asyncio.wait_for(done.wait(), 0.05)
+        except TimeoutError:
+            waiting.difference_update([p for p in waiting if not p.is_running or not p.is_attached])
+            if not waiting:
                 return
+
+
+# Long enough for a save on a loaded machine; a test never waits this long unless it hangs.
+QUIET_SECONDS = 60.0
+_UNFINISHED = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+def _pumps(app: App[None]) -> list[MessagePump]:
+    """The App, its current screen and every widget on it."""
+    try:
+        screen = app.screen
+    except Exception:  # no screen yet, or the App closing
+        return [app]
+    return [app, *screen.walk_children(with_self=True)]
+
+
+def key_event(app: App[None], key: str) -> events.Key:
+    """The Key event ``Pilot.press`` makes of ``key`` (Textual's names, and the character typed)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    event = events.Key(key, char)
+    event.set_sender(app)
+    return event
+
+
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press ``keys`` one at a time, as the terminal delivers them, each handled before the next
+    (what ``Pilot.press`` does, with ``settle`` instead of its CPU-idle guesses)."""
+    for key in keys:
+        pilot.app.post_message(key_event(pilot.app, key))
+        await settle(pilot)
 
 
 async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -113,10 +201,8 @@ class Keys:
         self.count = 0
 
     async def press(self, *keys: str) -> None:
-        for key in keys:
-            self.count += 1
-            await self.pilot.press(key)
-        await settle(self.pilot)
+        self.count += len(keys)
+        await press(self.pilot, *keys)
 
     async def type(self, text: str) -> None:
         """Words typed into the focused field: not counted as key presses.
@@ -136,7 +222,7 @@ class Keys:
 async def type_into_focus(pilot: Pilot[None], text: str) -> None:
     """``text`` into the focused Input or TextArea through the widget (replacing a selection, as
     typing does); pressed key by key where something else has the focus."""
-    await pilot.pause()  # a focus() just called moves the focus only when the app gets to it
+    await settle(pilot)  # a focus() just called moves the focus only when the app gets to it
     focused = pilot.app.focused
     if isinstance(focused, Input):
         start, end = focused.selection
@@ -144,9 +230,9 @@ async def type_into_focus(pilot: Pilot[None], text: str) -> None:
     elif isinstance(focused, TextArea):
         focused.replace(text, *focused.selection)
     else:
-        await pilot.press(*text)
+        await press(pilot, *text)
         return
-    await pilot.pause()
+    await settle(pilot)
 
 
 def screen_text(app: DeskApp) -> str:

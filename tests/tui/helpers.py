@@ -9,12 +9,14 @@ typed faster than the screen keeps up, and returns without waiting for any of th
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+
+from complaint_tui.widgets.choice import ChoiceBar
+from tests.tui.conftest import settle
 
 # Keys a test names (anything else of more than one character is words to type).
 NAMED = {
@@ -74,10 +76,19 @@ def put(field: Input | TextArea, text: str) -> None:
         field.value = text
 
 
-async def fill(pilot: Pilot[None], values: Iterable[tuple[str, str]]) -> None:
-    """Each ``(selector, text)`` into the Input the selector names on the current screen."""
-    for selector, text in values:
-        widget = pilot.app.screen.query_one(selector)
-        assert isinstance(widget, Input | TextArea), selector
-        put(widget, text)
-    await pilot.pause()
+async def fill(pilot: Pilot[None], selector: str, text: str) -> None:
+    """``text`` into the Input or TextArea ``selector`` names on the current screen, as if pasted,
+    and wait until the app has handled it (for tests about something else than the keys)."""
+    widget = pilot.app.screen.query_one(selector)
+    assert isinstance(widget, Input | TextArea), selector
+    put(widget, text)
+    await settle(pilot)
+
+
+async def choose(pilot: Pilot[None], selector: str, code: str) -> None:
+    """The choice ``code`` of the ChoiceBar ``selector`` names, as its shortcut key picks it (the
+    form is told; the focus stays where it is)."""
+    bar = pilot.app.screen.query_one(selector, ChoiceBar)
+    assert code in [c for c, _ in bar.options], (selector, code)
+    bar.pick(code)
+    await settle(pilot)

@@ -17,7 +17,7 @@ from complaint_tui.policy import load_policy
 from complaint_tui.screens.intake import IntakeScreen
 from complaint_tui.services import intake
 from complaint_tui.widgets.choice import ChoiceBar
-from tests.tui.conftest import NOW, Staff, make_app, settle, shown, wait_until
+from tests.tui.conftest import NOW, Staff, make_app, press, settle, shown, wait_until
 
 TWO_ESTATES = """
 [[estates]]
@@ -40,8 +40,7 @@ def two_estates(store: Store, tmp_path: Path) -> Store:
 async def open_intake(pilot: Pilot[None]) -> IntakeScreen:
     """F3 once the desk has settled: the intake form, ready."""
     await settle(pilot)
-    await pilot.press("f3")
-    await settle(pilot)
+    await press(pilot, "f3")
     screen = pilot.app.screen
     assert isinstance(screen, IntakeScreen)
     return screen
@@ -89,8 +88,7 @@ async def test_a_desk_of_one_estate_is_not_asked(sqlite_store: Store, staff: Sta
     app = make_app(sqlite_store, "en")
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         assert not app.screen.query("#f-estate")
 
 

@@ -1,6 +1,6 @@
 """One complaint from intake to closed, by the keys a person presses (issue 3, item 10), in each
-language; and the key presses of a typical phone intake, counted (issue 3, item 4: at most 30
-besides the words typed)."""
+language. The keys of a typical phone intake and of a whole case are counted in
+``test_key_counts``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from complaint_tui.i18n import t
 from complaint_tui.models import Case, Evidence, Feedback, Finding, InvestigationNote, Plan, ReturnVisit
 from complaint_tui.screens.case import CaseScreen
 from complaint_tui.screens.intake import IntakeScreen, ReceiptScreen
-from tests.tui.conftest import Keys, Staff, file_intake, make_app, screen_text, settle
+from tests.tui.conftest import Keys, Staff, make_app, screen_text, settle
 
 CHINESE_WORDS = {
     "phone": "13900001111",
@@ -105,42 +105,3 @@ async def test_phone_intake_to_closed_by_keys(sqlite_store: Store, staff: Staff,
     with sqlite_store.read() as session:
         for model in (InvestigationNote, Finding, Plan, Feedback, ReturnVisit, Evidence):
             assert session.exec(select(model).where(model.case_id == case.id)).first() is not None, model
-
-
-async def test_typical_phone_intake_key_count(sqlite_store: Store, staff: Staff) -> None:
-    """A known owner calls the hotline: at most 30 key presses besides the words (issue 3, item 4).
-
-    The owner is found by phone with Enter (their name and room fill in, Enter takes each),
-    category and urgency are one digit each, and the contact is confirmed with one key on this
-    live channel.
-    """
-    file_intake(sqlite_store, staff.desk, received_at=None)
-    app = make_app(sqlite_store, "zh", operator="zhao")
-    async with app.run_test(size=(140, 45)) as pilot:
-        await settle(pilot)
-        keys = Keys(pilot)
-        await keys.press("f3")
-        await keys.press("2")  # hotline
-        await keys.field("13812345678")  # Enter: found; name and room are filled in
-        assert app.screen.query_one("#f-owner_name").value == "张伟"  # type: ignore[attr-defined]
-        assert app.screen.query_one("#f-room").value == "1502"  # type: ignore[attr-defined]
-        # The lookup never moves the focus (issue 8, item 1): Enter takes each filled field.
-        assert app.focused is not None and app.focused.id == "f-owner_name"
-        await keys.press("enter", "enter", "enter", "enter")
-        assert app.focused is not None and app.focused.id == "f-object_kind"
-        await keys.press("2")  # a facility
-        await keys.field("电梯")
-        await keys.field("2号电梯停在12楼不动", then=("tab",))  # several lines: Tab goes on
-        await keys.field("今天早上")
-        await keys.field("2号电梯")
-        await keys.field("仍未恢复", then=("tab",))
-        await keys.field("尽快修复", then=("tab",))
-        await keys.press("1", "1")  # repair, critical
-        await keys.press("ctrl+s", "enter")  # save, the owner confirmed the contact
-        assert isinstance(app.screen, ReceiptScreen)
-        await keys.press("enter")  # next call: a clean form
-        assert isinstance(app.screen, IntakeScreen)
-    print(f"typical phone intake: {keys.count} key presses besides the words typed")
-    assert keys.count <= 30
-    with sqlite_store.read() as session:
-        assert len(session.exec(select(Case)).all()) == 2
