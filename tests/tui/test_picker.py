@@ -4,6 +4,7 @@ digits still pick; a burst typed ahead of the form lands where it was typed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from complaint_tui.db import Store
 from complaint_tui.i18n import t
 from complaint_tui.models import Case
 from complaint_tui.models import Staff as StaffRow
+from complaint_tui.policy import Named
 from complaint_tui.screens.case import CaseScreen
 from complaint_tui.screens.forms import ActionForm
 from complaint_tui.services import add_staff
@@ -143,3 +145,39 @@ async def test_a_burst_typed_ahead_of_the_form_lands_right(sqlite_store: Store, 
         assert isinstance(app.screen, CaseScreen)
     case = case_row(sqlite_store, receipt.case_id)
     assert (case.assignee_id, case.department) == (staff_id(sqlite_store, "wang"), departments[1])
+
+
+EXTRA_DEPARTMENTS = [
+    Named("greening", "绿化部", "Greening"),
+    Named("finance", "财务部", "Finance"),
+    Named("admin", "行政部", "Administration"),
+    Named("legal", "法务部", "Legal"),
+    Named("parking", "停车场管理部", "Parking"),
+    Named("lifts", "电梯维保部", "Lift maintenance"),
+    Named("cleaning", "保洁部", "Cleaning"),
+    Named("hr", "人事部", "Human resources"),
+]
+
+
+async def test_a_long_department_list_narrows_too(sqlite_store: Store, staff: Staff) -> None:
+    """A centre of twelve departments: the assign form's department is a list that narrows (more
+    than a row of digits holds); ``dt`` (电梯维保部's initials) leaves that one, ``park`` finds
+    停车场管理部 by its code, and Enter takes it; the case is handled there."""
+    policy = sqlite_store.policy
+    departments = dict(policy.departments) | {d.code: d for d in EXTRA_DEPARTMENTS}
+    store = Store(sqlite_store.engine, replace(policy, departments=departments))
+    receipt = file_intake(store, staff.desk, category="complaint")
+    app = make_app(store, "zh")
+    async with app.run_test(size=(120, 40)) as pilot:
+        keys = Keys(pilot)
+        form, picker = await open_assign(keys)
+        await keys.press("1")  # the first person shown
+        field = form.query_one("#ff-department", PickerBar)
+        assert field.has_focus and len(field.every) == 12
+        await keys.press("d", "t")
+        assert names(field) == ["电梯维保部"]
+        await keys.press("escape", *"park")
+        assert names(field) == ["停车场管理部"]
+        await keys.press("enter", "ctrl+s")
+        assert isinstance(app.screen, CaseScreen)
+    assert case_row(store, receipt.case_id).department == "parking"
