@@ -20,10 +20,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import col, select
 
 from complaint_tui import queries as q
 from complaint_tui.db import Store, check, make_engine
 from complaint_tui.demo import build_demo, clone
+from complaint_tui.models import Case, CaseContact, Owner, Room
+from complaint_tui.services.search_index import case_document
 from tests.conftest import BACKENDS, new_store_url
 
 STORIES = 150
@@ -217,3 +220,20 @@ def test_every_index_is_there_again_after_the_load(
         engine.dispose()
     assert len(fresh) > 20
     assert _indexes(cloned) == fresh
+
+
+def test_each_search_document_is_its_own_case_s(cloned: Store) -> None:
+    """What the index holds for a copy is made from the copy's own number, owner, room and texts."""
+    key = "rowid" if cloned.dialect == "sqlite" else "case_id"
+    docs = dict(rows(cloned, f"SELECT {key}, doc FROM case_search"))
+    assert len(docs) == CASES
+    with cloned.read() as s:
+        owners = {o.id: o for o in s.exec(select(Owner)).all()}
+        rooms = {r.id: r for r in s.exec(select(Room)).all()}
+        appended: dict[int, list[str]] = defaultdict(list)
+        for contact in s.exec(select(CaseContact).where(CaseContact.kind == "append").order_by(col(CaseContact.id))):
+            appended[contact.case_id].append(contact.content)
+        for case in s.exec(select(Case)).all():
+            assert case.id is not None
+            expected = case_document(case, owners[case.owner_id], rooms[case.room_id], appended[case.id])
+            assert docs[case.id] == expected, case.number
