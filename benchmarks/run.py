@@ -208,9 +208,9 @@ def rows_for(store: Store, url: str, raw: RawDriver) -> list[Row]:
     page("search a case number", supervisor, q.QueueFilter(search=number), q.QueueSort.URGENT)
     page("search a phone", supervisor, q.QueueFilter(search=phone), q.QueueSort.URGENT)
     digits = "".join(ch for ch in phone if ch.isdigit())
-    page("search a phone's last 4 digits", supervisor, q.QueueFilter(search=digits[-4:]), q.QueueSort.URGENT)
+    page("search the last 4 digits of a phone", supervisor, q.QueueFilter(search=digits[-4:]), q.QueueSort.URGENT)
     page(
-        "search a phone's last 4 digits in open / newest",
+        "search last 4 digits in open / newest",
         supervisor,
         q.QueueFilter(open_only=True, search=digits[-4:]),
         q.QueueSort.NEWEST,
