@@ -1,5 +1,6 @@
 """How many keys a desk clerk and a handler press (issue 3 item 4, issue 8 item 12): a known owner's
-phone call taken at intake, and the same case carried by keys to a satisfied close.
+phone call taken at intake, and the same case carried by keys to a satisfied close, in Chinese
+(``test_lifecycle_keys`` walks a new owner's call with evidence in English).
 
 Every step is a key a person presses on the real desk; only the words themselves go into the
 focused field through the widget (a paste, not counted). Each count is held to the figure measured
@@ -16,11 +17,12 @@ import datetime as dt
 from sqlmodel import select
 
 from complaint_tui.db import Store
+from complaint_tui.i18n import t
 from complaint_tui.models import Case, Feedback, Finding, InvestigationNote, Plan, ReturnVisit
 from complaint_tui.screens.case import CaseScreen
 from complaint_tui.screens.intake import IntakeScreen, ReceiptScreen
 from complaint_tui.services import force_close
-from tests.tui.conftest import NOW, Keys, Staff, file_intake, make_app, settle
+from tests.tui.conftest import NOW, Keys, Staff, file_intake, make_app, screen_text, settle, shown
 
 # The figures measured (this file's docstring has the ones from before issue 8).
 PHONE_INTAKE_KEYS = 19  # F3 to the receipt and Enter for the next call: a known owner, no evidence
@@ -44,7 +46,8 @@ async def test_a_known_owners_call_to_a_satisfied_close(sqlite_store: Store, sta
     async with app.run_test(size=(140, 45)) as pilot:
         keys = Keys(pilot)
         await settle(pilot)  # signed in, the queue shown
-        await keys.press("f3", "2")  # intake, the 24-hour hotline
+        await keys.press("f3", "2")  # intake, the 24-hour hotline: its scope and promise are shown (S1.1)
+        assert app.policy.channels["hotline"].promise("zh") in shown(app, "#channel-guide")
         await keys.field("13812345678")  # Enter: the owner is found, name and room filled in
         assert app.screen.query_one("#f-room").value == "1502"  # type: ignore[attr-defined]
         assert app.focused is not None and app.focused.id == "f-owner_name"  # the lookup kept the focus
@@ -58,7 +61,9 @@ async def test_a_known_owners_call_to_a_satisfied_close(sqlite_store: Store, sta
         await keys.field("仍未恢复", then=("tab",))
         await keys.field("尽快修复", then=("tab",))
         await keys.press("1", "1")  # repair, critical
-        await keys.press("ctrl+s", "enter")  # save; the owner confirmed the contact
+        await keys.press("ctrl+s")  # a live channel: the contact is confirmed first (S1.2)
+        assert t("tui.intake.confirm_title", "zh") in screen_text(app)
+        await keys.press("enter")  # the owner confirmed it
         assert isinstance(app.screen, ReceiptScreen)
         await keys.press("enter")  # the next call: a clean form
         assert isinstance(app.screen, IntakeScreen) and not app.screen.query_one("#f-phone").value  # type: ignore[attr-defined]
@@ -95,6 +100,9 @@ async def test_a_known_owners_call_to_a_satisfied_close(sqlite_store: Store, sta
         await keys.press("tab", "1", "ctrl+s")  # the demand was met
         await keys.press("w", "5", "1", "ctrl+s")  # return visit: very satisfied, close (S4.2)
         case_keys = keys.count - opened
+        assert t("status.closed", "zh") in screen_text(app)
+        await keys.press("5")  # the history tab tells the trail in words
+        assert t("action.log_return_visit", "zh") in screen_text(app)
     print(f"\nkeys pressed besides the words: phone intake {intake_keys}, the case's steps {case_keys}")
     case = newest_case(sqlite_store)
     assert (case.status, case.close_kind) == ("closed", "satisfied")
