@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields, replace
 from functools import partial
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -104,6 +105,7 @@ class QueueScreen(DeskScreen):
         self.rows: list[QueueRow] = []  # the page shown
         self.full: dict[int, tuple[Cell, ...]] = {}  # every column's cell of each shown case
         self.loaded_mark = -2
+        self.texts: dict[str, tuple[str, tuple[Any, ...], str]] = {}  # what each line shows
 
     # --- layout ------------------------------------------------------------------------
 
@@ -297,11 +299,11 @@ class QueueScreen(DeskScreen):
         detail = self.query_one("#queue-detail", Static)
         hidden = [c for c in COLUMNS if c not in self.columns and c not in self.skipped()]
         if key is None or int(key) not in self.full or not hidden:
-            detail.update("")
+            self.show_text("#queue-detail", "")
             detail.display = bool(hidden)
             return
         detail.display = True
-        detail.update(detail_line(self.full[int(key)], hidden, self.labels(), self.lang))
+        self.show_text("#queue-detail", detail_line(self.full[int(key)], hidden, self.labels(), self.lang))
 
     def highlighted_key(self) -> str | None:
         table = self.query_one(DataTable)
@@ -314,13 +316,31 @@ class QueueScreen(DeskScreen):
 
     # --- what the bars say ---------------------------------------------------------------
 
+    def show_text(self, selector: str, content: Text | str) -> None:
+        """Show ``content`` in the line ``selector``, unless it shows it already.
+
+        Every update of a line asked for a layout of the whole screen, and each layout repainted
+        the table: a page swap painted the table four times (issue 11 item 8). A text of the same
+        width as the one it replaces takes the same room, so it is only repainted.
+        """
+        if isinstance(content, Text):
+            key = (content.plain, tuple(content.spans), str(content.style))
+        else:
+            key = (content, (), "")
+        before = self.texts.get(selector)
+        if before == key:
+            return
+        self.texts[selector] = key
+        same_room = before is not None and cell_len(before[0]) == cell_len(key[0])
+        self.query_one(selector, Static).update(content, layout=not same_room)
+
     def show_sections(self) -> None:
         line = Text()
         for i, section in enumerate(self.sections):
             chosen = i == self.section_index
             line.append(f" {i + 1} ", style="bold reverse" if chosen else "bold")
             line.append(f" {self.tr(f'tui.section.{section.code}')}  ", style="bold underline" if chosen else "")
-        self.query_one("#sections", Static).update(line)
+        self.show_text("#sections", line)
 
     def show_info(self) -> None:
         parts = [self.tr(f"tui.queue.sort.{self.sort.value}"), self.tr("tui.queue.page", page=self.page_no + 1)]
@@ -330,7 +350,7 @@ class QueueScreen(DeskScreen):
         chosen = [self.tr(f"tui.filter.{name}") for name in active if getattr(self.extra, name)]
         if chosen:
             parts.append(self.tr("tui.queue.filtered", what=("、" if self.lang == "zh" else ", ").join(chosen)))
-        self.query_one("#queue-info", Static).update(" · ".join(parts))
+        self.show_text("#queue-info", " · ".join(parts))
 
     # --- actions -------------------------------------------------------------------------
 
