@@ -156,13 +156,15 @@ def act(store: Store, team: Team, verb: str, case_id: int, at: dt.datetime, pick
         case = s.get(Case, case_id)
         assert case is not None
         v = case.version
-    h = team.handler
+        h = team.handler2 if case.assignee_id == team.handler2.id else team.handler
     try:
         if verb == "acknowledge":
             sv.acknowledge(store, team.desk, case_id, v, "phone", "已联系业主", now=at)
         elif verb == "assign":
             who = (team.handler, team.handler2)[pick % 2]
             sv.assign(store, team.supervisor, case_id, v, who.id, now=at)
+        elif verb == "note":
+            sv.add_note(store, h, case_id, v, "site_inspection", "现场查看", now=at)
         elif verb == "finding":
             sv.record_finding(
                 store,
@@ -225,28 +227,30 @@ def act(store: Store, team: Team, verb: str, case_id: int, at: dt.datetime, pick
         pass
 
 
-HAPPY_PATH = ("acknowledge", "assign", "finding", "plan", "resolve", "feedback", "visit")
+HAPPY_PATH = ("acknowledge", "assign", "note", "finding", "plan", "resolve", "feedback", "visit")
 
 
-def advance(store: Store, team: Team, case_id: int, at: dt.datetime, pick: int) -> None:
-    """The case's next step on the way to a return visit: the first of the path that is allowed
-    (random verbs alone seldom get a case that far)."""
-    for verb in HAPPY_PATH:
+def advance(store: Store, team: Team, case_id: int, at: dt.datetime, pick: int, progress: dict[int, int]) -> None:
+    """The case's next step on the way to a return visit (random verbs alone seldom get a case
+    that far): the next of the path that is allowed now, after the last one it took."""
+    for i in range(progress.get(case_id, 0), len(HAPPY_PATH)):
         with store.read() as s:
             case = s.get(Case, case_id)
             assert case is not None
             before = case.version
-        act(store, team, verb, case_id, at, pick)
+        act(store, team, HAPPY_PATH[i], case_id, at, pick)
         with store.read() as s:
             case = s.get(Case, case_id)
             assert case is not None
             if case.version != before:
+                progress[case_id] = i + 1
                 return
 
 
 VERBS = (
     "acknowledge",
     "assign",
+    "note",
     "finding",
     "plan",
     "resolve",
@@ -288,6 +292,7 @@ def test_statistics_equal_a_recount_after_random_verbs(
         last = s.exec(select(Case.received_at).order_by(Case.received_at.desc())).first()  # type: ignore[attr-defined]
     at = max(START, last) if last else START
     ids = list(known)
+    progress: dict[int, int] = {}  # per case: how far along the path to a return visit
     for verb, which, minutes, pick in script:
         at += dt.timedelta(minutes=minutes)
         if verb == "intake" or not ids:
@@ -300,7 +305,7 @@ def test_statistics_equal_a_recount_after_random_verbs(
             )
             ids.append(sv.intake(store, team.desk, form, now=at).case_id)
         elif verb == "advance":
-            advance(store, team, ids[which % len(ids)], at, pick)
+            advance(store, team, ids[which % len(ids)], at, pick, progress)
         else:
             act(store, team, verb, ids[which % len(ids)], at, pick)
     rows = read_rows(store)
