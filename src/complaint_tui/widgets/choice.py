@@ -44,7 +44,7 @@ def _pieces(label: str) -> list[str]:
     return out
 
 
-def _fold(label: str, room: int) -> list[str]:
+def fold_text(label: str, room: int) -> list[str]:
     """A label wider than a whole line, in lines of at most ``room`` cells (a word longer than
     that is cut: there is nowhere else for it)."""
     lines = [""]
@@ -85,7 +85,7 @@ def layout_choices(labels: list[str], width: int) -> list[list[Part]]:
             continue
         # Wider than a whole line: the label folds under its own start.
         room = max(width - used - KEY_CELLS, 1)
-        first, *rest = _fold(label, room)
+        first, *rest = fold_text(label, room)
         rows[-1].append((" " + first, "label", i))
         indent = " " * (used + KEY_CELLS)
         for line in rest:

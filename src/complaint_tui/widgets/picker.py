@@ -22,7 +22,7 @@ from textual.geometry import Size
 
 from complaint_tui.i18n import t
 from complaint_tui.name_find import NameKey, name_key
-from complaint_tui.widgets.choice import ChoiceBar, Part, layout_choices
+from complaint_tui.widgets.choice import ChoiceBar, Part, fold_text, layout_choices
 
 SHOWN = 9  # the matches a digit can pick: 1-9
 
@@ -95,16 +95,19 @@ class PickerBar(ChoiceBar):
 
     def rows(self, width: int) -> list[list[Part]]:
         found = len(self.matches())
+
+        def note(text: str) -> list[list[Part]]:  # wrapped like a label: between words, any 汉字
+            return [[(line, "note", -1)] for line in fold_text(text, max(width, 1))]
+
         if self.typed:
-            head = t("tui.picker.typed", self.lang, typed=self.typed)
+            out = note(t("tui.picker.typed", self.lang, typed=self.typed))
         else:
-            head = t("tui.picker.hint", self.lang)
-        out: list[list[Part]] = [[(head, "note", -1)]]
+            out = note(t("tui.picker.hint", self.lang))
         if not self.options:
-            return [*out, [(t("tui.picker.none", self.lang), "note", -1)]]
+            return out + note(t("tui.picker.none", self.lang))
         out += layout_choices([label for _, label in self.options], width)
         if found > len(self.options):
-            out.append([(t("tui.picker.more", self.lang, count=found - len(self.options)), "note", -1)])
+            out += note(t("tui.picker.more", self.lang, count=found - len(self.options)))
         return out
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
