@@ -194,9 +194,11 @@ def test_csv_equals_the_reference(
 def test_chunks_mixing_plain_and_quoted_lines(
     store: Store, team: Team, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Chunks of three: some all plain, some with a line that needs quoting, in any position."""
+    """Chunks of three: some all plain, some with a line that needs quotes or an apostrophe in
+    any position, each for one reason only (a comma, a quote, a formula start)."""
     monkeypatch.setattr(exporting, "CHUNK", 3)
-    load(store, team, write_csv, [row(n, demand="a,b" if n % 4 == 0 else "好") for n in range(1, 12)])
+    demands = ["a,b", 'x"y', "-5", "=1", "@x", "+2", "好", "好"]
+    load(store, team, write_csv, [row(n, demand=demands[n % len(demands)]) for n in range(1, 17)])
     assert export_bytes(store) == reference_csv(store)
 
 
