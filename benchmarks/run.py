@@ -4,6 +4,7 @@ Usage::
 
     python -m benchmarks --cases 100000 [--cases 1000000] [--pg] [--repeat 15] [--cache DIR]
     python -m benchmarks --db FILE            # a store that is already there
+    python -m benchmarks --tui --db COPY      # the desk's start and page swaps (tui_start.py)
 
 For each size it builds a demo store with ``complaint-tui demo`` (or reuses the one it built
 before: cached by size and schema revision under ``--cache``), and with ``--pg`` loads the same
@@ -346,9 +347,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--skip", default="", help="leave out the rows whose name contains any of these comma-separated texts"
     )
+    parser.add_argument("--tui", action="store_true", help="the desk's start and page swaps instead (tui_start.py)")
     args = parser.parse_args(argv)
     sizes = args.cases or [100_000]
     cache = args.cache or default_cache()
+    if args.tui:  # signing in writes to the store: give --db a copy, or it uses the built demo
+        from benchmarks.tui_start import main as tui_main
+
+        tui_main(["--db", str(args.db or build_sqlite(sizes[-1], cache))])
+        return
     sqlite_version = f"{sqlite3.sqlite_version}, {args.clock} time"
     clock = CLOCKS[args.clock]
     if args.db is not None:
