@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import aliased
+from sqlmodel import SQLModel
 
 from complaint_tui import export_lines, exporting
 from complaint_tui.db import Store
@@ -263,3 +265,94 @@ def test_xlsx_cells_equal_the_reference(store: Store, team: Team, write_csv: Wri
         # A carriage return is stored as the escape _x000D_ (the XLSX format), which Excel reads back.
         got = [[cell(v) for v in r] for r in sheet.iter_rows(values_only=True)]
         assert got == [[cell(v) for v in r] for r in reference_cells(store, labels)], labels
+
+
+# The lists of a JSON Lines case document (README), each from its table, in the order written.
+DOCUMENT = [
+    ("clocks", "step_clock"),
+    ("evidence", "evidence"),
+    ("notes", "investigation_note"),
+    ("findings", "finding"),
+    ("plans", "plan"),
+    ("referrals", "referral"),
+    ("tasks", "department_task"),
+    ("follow_ups", "follow_up"),
+    ("owner_updates", "owner_update"),
+    ("contacts", "case_contact"),
+    ("pauses", "case_pause"),
+    ("feedback", "feedback"),
+    ("return_visits", "return_visit"),
+    ("audit", "audit_event"),
+]
+
+
+def reference_jsonl(store: Store, include_pii: bool = False) -> bytes:
+    """One document per case from the ORM's values: the export columns as JSON types (codes,
+    logins, local ISO times with their offset), then each list's rows by id, every column but
+    the case id, a staff column named without its ``_id`` and holding the login."""
+    zone = store.policy.zone
+    tables = SQLModel.metadata.tables
+
+    def value(v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.astimezone(zone).isoformat()
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+    merged = aliased(Case)
+    lines = []
+    with store.read() as s:
+        logins: dict[int, str] = dict(s.execute(select(Staff.id, Staff.login)).all())  # type: ignore[arg-type]
+        rows = s.execute(
+            select(Case, Owner, Room, merged.number)
+            .join(Owner, Owner.id == Case.owner_id)
+            .join(Room, Room.id == Case.room_id)
+            .outerjoin(merged, merged.id == Case.merged_into_id)
+            .order_by(Case.id)
+        ).all()
+        for case, owner, room, merged_number in rows:
+            objects = {"case": case, "owner": owner, "room": room}
+            doc: dict[str, Any] = {}
+            for code, kind, source in COLUMNS:
+                if source == "merged":
+                    v = merged_number
+                elif "." in source:
+                    name, attr = source.split(".")
+                    v = getattr(objects[name], attr)
+                else:
+                    v = getattr(case, code)
+                if kind == STAFF:
+                    v = logins.get(v) if v is not None else None
+                elif kind == PHONE and not include_pii:
+                    v = mask_phone(v)
+                elif kind == BOOL:
+                    v = bool(v)
+                doc[code] = value(v)
+            for name, table_name in DOCUMENT:
+                table = tables[table_name]
+                staff = {c.name for c in table.columns if any(fk.column.table.name == "staff" for fk in c.foreign_keys)}
+                items = []
+                for r in s.execute(select(table).where(table.c.case_id == case.id).order_by(table.c.id)).mappings():
+                    item = {}
+                    for c in table.columns:
+                        if c.name == "case_id":
+                            continue
+                        v = r[c.name]
+                        if c.name in staff:
+                            item[c.name.removesuffix("_id")] = logins.get(v) if v is not None else None
+                        else:
+                            item[c.name] = value(v)
+                    items.append(item)
+                doc[name] = items
+            lines.append(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return "".join(lines).encode("utf-8")
+
+
+def test_jsonl_equals_the_reference(
+    store: Store, team: Team, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S4.3: every case's document, byte for byte, with its lists and audit trail, in chunks
+    that split the cases (the children must stay with their case), masked and full phones."""
+    tricky_store(store, team, write_csv)
+    monkeypatch.setattr(exporting, "CHUNK", 2)
+    assert export_bytes(store, ExportFormat.JSONL) == reference_jsonl(store)
+    assert export_bytes(store, ExportFormat.JSONL, include_pii=True) == reference_jsonl(store, include_pii=True)
