@@ -43,7 +43,7 @@ from complaint_tui.audit_chain import Event, canonical
 from complaint_tui.demo.simulation import DemoRuleBroken
 from complaint_tui.demo.writer import COLUMNS, Writer
 
-TEMPLATE_CASES = 5_000  # stories simulated at most; more cases are copies of them
+TEMPLATE_CASES = 2_000  # stories simulated at most; more cases are copies of them
 COPIES_PER_COMMIT = 10  # SQLite: copies per transaction (a bounded WAL)
 
 # Tables copied per copy, parents first; owners, rooms, staff and files are shared.
