@@ -18,12 +18,13 @@ from complaint_tui.i18n import t
 from complaint_tui.models import Case, Evidence
 from complaint_tui.screens.intake import IntakeScreen, ReceiptScreen
 from complaint_tui.widgets.evidence_list import EvidenceList
+from complaint_tui.widgets.long_text import LongText
 from tests.tui.conftest import Keys, Staff, make_app, screen_text, settle
 from tests.tui.helpers import put
 
 
-def field(app: object, name: str) -> Input:
-    return app.screen.query_one(f"#f-{name}", Input)  # type: ignore[attr-defined]
+def field(app: object, name: str) -> Input | LongText:
+    return app.screen.field(name)  # type: ignore[attr-defined, no-any-return]
 
 
 async def fill_the_call(keys: Keys) -> None:
