@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alembic import command
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
@@ -227,7 +227,8 @@ def act(store: Store, team: Team, verb: str, case_id: int, at: dt.datetime, pick
         pass
 
 
-HAPPY_PATH = ("acknowledge", "assign", "note", "finding", "plan", "resolve", "feedback", "visit")
+# A finding recorded twice (same cause when ``pick`` is the same): a cause counts cases, not findings.
+HAPPY_PATH = ("acknowledge", "assign", "note", "finding", "finding", "plan", "resolve", "feedback", "visit")
 
 
 def advance(store: Store, team: Team, case_id: int, at: dt.datetime, pick: int, progress: dict[int, int]) -> None:
@@ -283,6 +284,12 @@ steps = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(script=steps, cut=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 90)))
+# Two cases taken to their return visit, one satisfied (closed) and one not (reopened), each with
+# its finding recorded twice: the figures random scripts reach least often.
+@example(
+    script=[("intake", 0, 0, 4), *[("advance", 0, 40, 4)] * 9, ("intake", 1, 5, 0), *[("advance", 0, 50, 0)] * 9],
+    cut=(0, 1, 0),
+)
 def test_statistics_equal_a_recount_after_random_verbs(
     store: Store, team: Team, script: list[tuple[str, int, int, int]], cut: tuple[int, int, int]
 ) -> None:
@@ -304,10 +311,12 @@ def test_statistics_equal_a_recount_after_random_verbs(
                 phone=f"1390000{pick:04d}",
             )
             ids.append(sv.intake(store, team.desk, form, now=at).case_id)
-        elif verb == "advance":
-            advance(store, team, ids[which % len(ids)], at, pick, progress)
+        elif verb == "advance":  # one of the two newest cases, so some get all the way
+            advance(store, team, ids[-1 - which % min(2, len(ids))], at, pick, progress)
         else:
             act(store, team, verb, ids[which % len(ids)], at, pick)
+    # A paused case: its running clocks are judged at the pause, not at ``now``.
+    act(store, team, "pause", ids[-1], at, 0)
     rows = read_rows(store)
     times = sorted(c.received_at for c in rows.cases)
     a, b = sorted((times[cut[0] % len(times)], times[cut[1] % len(times)]))
