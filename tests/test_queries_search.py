@@ -79,9 +79,11 @@ def test_four_digits_find_the_end_of_a_phone_and_a_room_but_not_the_start_of_a_p
 def test_cases_received_since_a_day_come_in_due_order(store: Store, team: Team) -> None:
     """A case received the day before is left out even when its step falls due after that day;
     the ones received since come in due order (the same urgency: received order)."""
-    before = take(store, team, 0)
+    since_at = T0 + dt.timedelta(hours=12)
+    just_before = T0 + dt.timedelta(hours=11, minutes=59)  # its first step falls due after since_at
+    before = sv.intake(store, team.desk, intake_form(received_at=just_before), now=just_before).case_id
     since = [take(store, team, day) for day in (1, 2, 3)]
-    filt = q.QueueFilter(received_from=T0 + dt.timedelta(hours=12))
+    filt = q.QueueFilter(received_from=since_at)
     assert every_page(store, team, filt, q.QueueSort.URGENT) == since
     assert before not in every_page(store, team, filt, q.QueueSort.NEWEST)
 
