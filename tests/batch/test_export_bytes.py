@@ -197,10 +197,12 @@ def test_chunks_mixing_plain_and_quoted_lines(
     store: Store, team: Team, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Chunks of three: some all plain, some with a line that needs quotes or an apostrophe in
-    any position, each for one reason only (a comma, a quote, a formula start)."""
+    any position, each for one reason only (a comma, a quote, a line break, a formula start)."""
     monkeypatch.setattr(exporting, "CHUNK", 3)
-    demands = ["a,b", 'x"y', "-5", "=1", "@x", "+2", "好", "好"]
-    load(store, team, write_csv, [row(n, demand=demands[n % len(demands)]) for n in range(1, 17)])
+    odd = [("demand", "a,b"), ("demand", 'x"y'), ("matter_what", "第一行\n第二行"), ("demand", "-5")]
+    odd += [("demand", "=1"), ("demand", "@x"), ("demand", "+2"), ("demand", "好"), ("demand", "好")]
+    rows = [row(n, **dict([odd[n % len(odd)]])) for n in range(1, 19)]
+    load(store, team, write_csv, rows)
     assert export_bytes(store) == reference_csv(store)
 
 
