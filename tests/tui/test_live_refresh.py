@@ -21,7 +21,7 @@ from complaint_tui.screens.case import CaseScreen
 from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import acknowledge
 from tests.conftest import new_store_url
-from tests.tui.conftest import NOW, Staff, file_intake, make_app, settle, shown, wait_until
+from tests.tui.conftest import NOW, Staff, file_intake, make_app, press, settle, shown, wait_until
 
 pytestmark = pytest.mark.slow
 ROUNDS = 12
@@ -121,14 +121,12 @@ async def test_a_case_screen_under_another_mode_is_current_when_shown_again(
             await settle(pilot)
             app.open_case(receipt.case_id)
             await settle(pilot)
-            await pilot.press("f4")
-            await settle(pilot)
+            await press(pilot, "f4")
             assert app.current_mode == "dashboard"
             mark = app.change_mark
             acknowledge(other, staff.handler, receipt.case_id, 1, "phone", "已联系", now=NOW)
             await wait_until(pilot, lambda: app.change_mark > mark, timeout=10)
-            await pilot.press("f2")
-            await settle(pilot)
+            await press(pilot, "f2")
             assert isinstance(app.screen, CaseScreen)
             await wait_until(pilot, lambda: t("status.investigating", "en") in shown(app, "#case-title"), timeout=5)
     finally:

@@ -30,6 +30,7 @@ from tests.tui.conftest import (
     intake_form,
     make_app,
     other_desk,
+    press,
     seed_centre,
     settle,
     shown,
@@ -301,8 +302,7 @@ async def test_poll_stops_when_signing_out(sqlite_store: Store, staff: Staff) ->
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.poll_timer is not None
-        await pilot.press("f10")
-        await settle(pilot)
+        await press(pilot, "f10")
         assert app.operator is None and app.poll_timer is None
         assert app.current_mode == "signin"  # and nobody is signed in again by --operator
         await settle(pilot)

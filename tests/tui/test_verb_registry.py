@@ -136,11 +136,11 @@ async def test_each_dialog_shows_its_command_fields_in_order(sqlite_store: Store
         for verb in VERBS:
             form = ActionForm(verb.action, CaseRef(receipt.case_id, receipt.number, receipt.version), ctx)
             await app.push_screen(form)
-            await pilot.pause()
+            await settle(pilot)
             shown = [
                 w.id.removeprefix("ff-") for w in form.query("*").results(Widget) if w.id and w.id.startswith("ff-")
             ]
             assert shown == [f.name for f in dataclasses.fields(verb)], verb.__name__  # type: ignore[arg-type]
             assert bool(form.query("#form-confirm")) == (not shown)
             form.dismiss(None)
-            await pilot.pause()
+            await settle(pilot)
