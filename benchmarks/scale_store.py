@@ -14,6 +14,10 @@ overdue and closed cases: the same views, N times as many rows.
 
 The copy is for reading only: the audit chain's hashes do not cover the copied events, so
 ``db check`` reports the chain broken. Build the demo itself for anything but benchmarks.
+
+Mostly obsolete: ``complaint-tui demo --cases 1000000`` now copies a few thousand simulated
+stories in SQL itself (``complaint_tui.demo.clone``), with numbers as typed and a chain that
+verifies. Kept while stores grown by it are still measured.
 """
 
 from __future__ import annotations
