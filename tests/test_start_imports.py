@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,7 +98,7 @@ def test_the_desk_command_opens_the_store_without_alembic_or_the_batch_commands(
     assert sorted(set(seen["modules"]) & set(BATCH_SIDE)) == []
 
 
-def test_a_command_word_still_reaches_the_commands_registered_on_first_use(tmp_path: Path) -> None:
+def test_a_command_word_still_reaches_the_commands_registered_on_first_use() -> None:
     """The batch and staff commands are added when the command line names one: ``staff
     --help`` lists the account commands, which only the staff module defines."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINT_TUI_")}
@@ -109,7 +108,6 @@ def test_a_command_word_still_reaches_the_commands_registered_on_first_use(tmp_p
         capture_output=True,
         text=True,
         env=env,
-        cwd=tmp_path,
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
