@@ -8,6 +8,8 @@ The package, leaf first:
   their column lists checked against the models and the audit events sealed into the chain.
 - ``simulation``: one case walked through the real workflow rules in memory, verb by verb as the
   services do (``tests/test_demo_equals_services.py`` holds them equal, row for row).
+- ``clone``: past a few thousand cases, copies of the simulated stories written in SQL, ids
+  shifted, their audit events sealed onto the chain.
 - ``stories``: which cases arrive when and how each one goes; ``build_demo`` runs it all.
 
 Speed (FACTS.md: ORM ``add_all`` about 6,000 rows/s, raw ``sqlite3.executemany`` about 240,000):
