@@ -246,6 +246,8 @@ def test_stored_times_without_fraction(sqlite_store: Store, write_csv: WriteCsv)
     team = Team(sqlite_store)
     load(sqlite_store, team, write_csv, [row(1), row(2)])
     with sqlite_store.write() as s:
+        # Received in March: the zone's change of offset is then inside the window the SQL covers.
+        s.execute(text("UPDATE complaint_case SET received_at = '2026-03-01 08:00:00' WHERE id = 1"))
         s.execute(text("UPDATE complaint_case SET paused_at = '2026-03-29 01:00:00' WHERE id = 1"))
         s.execute(text("UPDATE complaint_case SET paused_at = '2026-03-29 00:59:59' WHERE id = 2"))
     zoned = berlin(sqlite_store)
