@@ -191,6 +191,11 @@ def test_csv_equals_the_reference(
     # A centre with many staff: logins are then looked up by halving the list first.
     monkeypatch.setattr(export_lines, "_LINEAR", 1)
     assert export_bytes(store) == reference_csv(store)
+    # A centre whose policy names a category like a formula: the name gets its apostrophe.
+    categories = dict(store.policy.categories)
+    categories["repair"] = dataclasses.replace(categories["repair"], zh="=维修")
+    odd = Store(store.engine, dataclasses.replace(store.policy, categories=categories))
+    assert export_bytes(odd, labels="zh") == reference_csv(odd, "zh")
 
 
 def test_chunks_mixing_plain_and_quoted_lines(
