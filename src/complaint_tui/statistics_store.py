@@ -210,7 +210,15 @@ def received_between(
 
 
 def kept_zone(conn: Connection) -> str | None:
-    """The zone the tallies' local days are in (None: the store keeps no tallies)."""
+    """The zone the tallies' local days are in (None: the store keeps no tallies, e.g. a store
+    before migration 0009; asked of the catalog first, since a failed statement would end a
+    PostgreSQL transaction)."""
+    if conn.dialect.name == "sqlite":
+        there = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stat_meta'").first()
+    else:
+        there = conn.exec_driver_sql("SELECT to_regclass('stat_meta')").scalar()
+    if not there:
+        return None
     row = conn.exec_driver_sql("SELECT zone FROM stat_meta WHERE id = 1").first()
     return str(row[0]) if row else None
 
@@ -254,17 +262,21 @@ def apply_changes(conn: Connection, delta: Counter[Key]) -> None:
 
 
 def _add(conn: Connection, table: str, columns: Sequence[str], items: Sequence[tuple[tuple[str, ...], int]]) -> None:
+    """Two statements whatever the number of keys (an import moves thousands): add each delta,
+    then drop the rows a negative one brought to zero."""
+    if not items:
+        return
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    match = " AND ".join(f"{c} = {mark}" for c in columns)
-    for key, n in items:
-        moved = conn.exec_driver_sql(f"UPDATE {table} SET n = n + {mark} WHERE {match}", (n, *key)).rowcount
-        if not moved:
-            conn.exec_driver_sql(
-                f"INSERT INTO {table} ({', '.join(columns)}, n) VALUES ({', '.join([mark] * (len(columns) + 1))})",
-                (*key, n),
-            )
-        elif n < 0:
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {match} AND n <= 0", tuple(key))
+    cols = ", ".join(columns)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} ({cols}, n) VALUES ({', '.join([mark] * (len(columns) + 1))}) "
+        f"ON CONFLICT ({cols}) DO UPDATE SET n = {table}.n + excluded.n",
+        [(*key, n) for key, n in items],
+    )
+    fallen = [tuple(key) for key, n in items if n < 0]
+    if fallen:
+        match = " AND ".join(f"{c} = {mark}" for c in columns)
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE {match} AND n <= 0", fallen)
 
 
 def recomputed_differences(conn: Connection, limit: int = 5) -> tuple[int, list[tuple[Key, int, int]]]:
