@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import select
 from textual.command import CommandPalette
-from textual.widgets import DataTable, Footer, TabbedContent
+from textual.widgets import DataTable, TabbedContent
 
 from complaint_tui.db import Store
 from complaint_tui.i18n import t
@@ -22,6 +22,7 @@ from complaint_tui.screens.filters import FilterScreen
 from complaint_tui.screens.help import HelpScreen
 from complaint_tui.screens.queue import QueueScreen
 from complaint_tui.services import intake
+from complaint_tui.widgets.key_bar import KeyBar
 from tests.tui.conftest import (
     NOW,
     Keys,
@@ -57,9 +58,9 @@ def numbers_in_building(store: Store, building: str) -> set[str]:
 
 
 def footer_words(app: Any) -> set[str]:
-    """The descriptions the footer of the current screen shows."""
-    app.screen.query_one(Footer)  # the screen has one
-    return {a.binding.description for a in app.screen.active_bindings.values() if a.binding.show}
+    """The words of the keys the key bar at the foot of the current screen shows, as laid out."""
+    bar = app.screen.query_one(KeyBar)
+    return {entry.words for line in bar.lines(bar.size.width) for entry in line}
 
 
 async def run_command(keys: Keys, query: str) -> None:

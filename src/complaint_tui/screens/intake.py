@@ -66,6 +66,7 @@ from complaint_tui.views.times import DAY_TIME, local
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.evidence_list import EvidenceList
 from complaint_tui.widgets.fields import FieldBlock, RuleValidator
+from complaint_tui.widgets.key_bar import KeyBar
 from complaint_tui.widgets.long_text import LongText
 from complaint_tui.widgets.status import StatusLine
 from complaint_tui.workflow import Action
@@ -278,7 +279,8 @@ class IntakeScreen(DeskScreen):
                 yield Static("", id="lookup-table", classes="lookup-cases")
                 yield Static("", id="lookup-list", classes="lookup-cases")
         yield StatusLine(id="status")
-        yield Footer()
+        # Whole keys, two lines at most (issue 8 item 6): the one-line footer cut "f2 Qu▏" at 80 columns.
+        yield KeyBar(self.tr("tui.help.more"))
 
     def on_mount(self) -> None:
         self.reset()

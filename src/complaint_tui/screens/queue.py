@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from complaint_tui.desk import OpenCase, ShowQueue, StoreChanged
 from complaint_tui.operators import Operator
@@ -32,6 +32,7 @@ from complaint_tui.queries import Cursor, QueueFilter, QueuePage, QueueRow, Queu
 from complaint_tui.queries.sections import Section, sections_for
 from complaint_tui.screens.base import DeskScreen
 from complaint_tui.views.queue import COLUMNS, Cell, columns_for, detail_line, queue_cells, widest
+from complaint_tui.widgets.key_bar import KeyBar
 from complaint_tui.widgets.status import StatusLine
 
 PAGE_SIZE = 100  # FACTS.md: about 0.27 ms a row to add; a page paints in a few tens of ms
@@ -119,7 +120,8 @@ class QueueScreen(DeskScreen):
         yield table
         yield Static(id="queue-detail")
         yield StatusLine(id="status")
-        yield Footer()
+        # Whole keys, two lines at most (issue 8 item 6): the one-line footer cut "f2 Qu▏" at 80 columns.
+        yield KeyBar(self.tr("tui.help.more"))
 
     def on_mount(self) -> None:
         operator = self.desk.operator
