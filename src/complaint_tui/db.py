@@ -30,6 +30,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from complaint_tui.audit_chain import _PENDING, ChainReport, Event, seal_pending
@@ -89,9 +90,17 @@ class DbTimeouts:
 HEAD_REVISION = "0010"
 
 
-def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = None) -> Engine:
-    """An engine for ``url`` with this product's connection settings and ``timeouts``."""
+def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = None, pooled: bool = True) -> Engine:
+    """An engine for ``url`` with this product's connection settings and ``timeouts``; with
+    ``pooled`` false, each connection is opened when asked and closed when given back."""
     limits = timeouts or DbTimeouts()
+    engine = _engine(url, echo, limits, pooled)
+    _TIMEOUTS[engine] = limits
+    return engine
+
+
+def _engine(url: str, echo: bool, limits: DbTimeouts, pooled: bool) -> Engine:
+    pool: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     try:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
@@ -107,6 +116,7 @@ def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = N
             # Worker threads borrow pooled connections one unit of work at a time; reusing them saves
             # the connect and PRAGMAs (about a millisecond) on every read.
             connect_args={"timeout": limits.sqlite_busy_s, "check_same_thread": False},
+            **pool,
         )
         _configure_sqlite(engine, limits.sqlite_busy_s)
         return engine
@@ -115,12 +125,18 @@ def make_engine(url: str, *, echo: bool = False, timeouts: DbTimeouts | None = N
             engine = create_engine(
                 parsed,
                 echo=echo,
-                pool_pre_ping=True,
-                pool_size=PG_POOL_SIZE,
-                max_overflow=PG_POOL_OVERFLOW,
-                # A worker waits this long for one of the desk's connections, then says "busy".
-                pool_timeout=limits.connect_s + (limits.statement_s or 0) + limits.grace_s,
                 connect_args=_pg_connect_args(parsed.query, limits),
+                **(
+                    {
+                        "pool_pre_ping": True,
+                        "pool_size": PG_POOL_SIZE,
+                        "max_overflow": PG_POOL_OVERFLOW,
+                        # A worker waits this long for one of the desk's connections, then says "busy".
+                        "pool_timeout": limits.connect_s + (limits.statement_s or 0) + limits.grace_s,
+                    }
+                    if pooled
+                    else pool
+                ),
             )
         except Exception as exc:  # a missing driver or a malformed option
             raise StoreError("error.bad_url", url=_shown(url)) from exc
@@ -173,6 +189,8 @@ def label_for(login: str | None) -> str:
 
 
 _LABELS: weakref.WeakKeyDictionary[Engine, DeskLabel] = weakref.WeakKeyDictionary()
+# The limits each engine was made with, so an engine made beside it keeps them.
+_TIMEOUTS: weakref.WeakKeyDictionary[Engine, DbTimeouts] = weakref.WeakKeyDictionary()
 _WATCHDOG = Watchdog()
 
 
@@ -347,6 +365,8 @@ class Store:
     # The estates this desk is bound to (``--estate``; estates.py): every read of cases shows
     # only theirs and an intake goes to one of them. Empty: every estate.
     estates: tuple[str, ...] = ()
+    # Made on the first write that moves the statistics (see ``_committed_view``).
+    _committed: Engine | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def dialect(self) -> str:
@@ -403,8 +423,18 @@ class Store:
             if zone is not None:
                 rebuild_statistics(conn, zone)
             return None
-        with self.engine.connect() as before:
+        # Not from the desk's pool: a write holding one pooled connection and waiting for a second
+        # deadlocks once every pooled connection is held by such a write (desks writing at once).
+        with self._committed_view().connect() as before:
             return tally_changes(before, conn, cases)
+
+    def _committed_view(self) -> Engine:
+        """An engine of its own, pooling nothing, for reading the store as last committed while a
+        write transaction is open: it never waits on the desk's pool and keeps no idle connection."""
+        if self._committed is None:
+            url = self.engine.url.render_as_string(hide_password=False)
+            self._committed = make_engine(url, timeouts=_TIMEOUTS.get(self.engine), pooled=False)
+        return self._committed
 
     def bounded_ping(self, dbapi_connection: Any, call: Callable[[], R]) -> R:
         """``call()`` on a connection outside the pool, under the watchdog's ping limit."""
@@ -414,9 +444,10 @@ class Store:
 
     def sign_as(self, login: str | None) -> None:
         """Name this desk's connections for ``login`` (None: signed out); see ``DeskLabel``."""
-        label = _LABELS.get(self.engine)
-        if label is not None:
-            label.value = label_for(login)
+        for engine in (self.engine, self._committed):
+            label = _LABELS.get(engine) if engine is not None else None
+            if label is not None:
+                label.value = label_for(login)
 
     def url_for_display(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
