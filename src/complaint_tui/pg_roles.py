@@ -4,8 +4,8 @@ The owner role owns every table and runs ``complaint-tui db upgrade``. Desks con
 that owns nothing and holds only what the desk's verbs need: read everything, add rows, change
 rows, and nothing else. Without ownership it cannot ``ALTER TABLE … DISABLE TRIGGER``, ``DROP`` or
 ``TRUNCATE`` (no TRUNCATE privilege either); without UPDATE and DELETE on ``audit_event`` it
-cannot rewrite the trail even before the append-only trigger would refuse. No verb deletes a row,
-so no table grants DELETE.
+cannot rewrite the trail even before the append-only trigger would refuse. No verb deletes a row:
+only the statistics' tallies, derived counts, grant DELETE.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ _DEFAULT = "SELECT, INSERT, UPDATE"
 _SPECIAL = {
     "audit_event": "SELECT, INSERT",  # append-only: sealed by the chain, refused by the trigger
     "alembic_version": "SELECT",  # only the owner's db upgrade moves the schema
+    # The statistics' tallies are counts derived from the cases (db check recounts them): a write
+    # drops the rows its change brings to zero, so they hold what a recount gives.
+    "stat_tally": "SELECT, INSERT, UPDATE, DELETE",
+    "stat_day": "SELECT, INSERT, UPDATE, DELETE",
 }
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
