@@ -119,8 +119,11 @@ class ChangeFeed:
         if before == now:
             return []
         events: list[Changes | Reachability] = [Reachability(now)]
-        if now and before is False:
-            events.append(Changes(None))  # what was missed while away is not known
+        if now:
+            # Back from an outage, what was missed while away is not known; at the first look,
+            # what was written between the screens' first reads and the feed's start is not
+            # either (its baseline is taken now): either way the screens read again, once.
+            events.append(Changes(None))
         return events
 
     def _drop(self) -> None:
