@@ -24,7 +24,7 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
-from textual.worker import WorkerFailed, WorkerState
+from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from complaint_tui.app import DeskApp
 from complaint_tui.db import Store
@@ -110,7 +110,9 @@ async def settle(pilot: Pilot[None]) -> None:
             await asyncio.sleep(0.002)  # a key held until a save or a mount is done
         elif any(worker.state in _UNFINISHED for worker in app.workers):
             calm = 0
-            with contextlib.suppress(WorkerFailed):  # a refused save: the app shows it, the test reads it
+            # A refused save (the app shows it, the test reads it), or a load replaced by a newer
+            # one (an exclusive worker cancelled): the app's own business, not the wait's.
+            with contextlib.suppress(WorkerFailed, WorkerCancelled):
                 await app.workers.wait_for_complete()
         elif any(pump.message_queue_size for pump in _pumps(app)):
             calm = 0
