@@ -20,7 +20,7 @@ from complaint_tui.screens.forms import ActionForm
 from complaint_tui.screens.intake import IntakeScreen, ReceiptScreen
 from complaint_tui.textual_private import SCREEN_COMPOSITOR
 from complaint_tui.widgets.long_text import LongText
-from tests.tui.conftest import Keys, Staff, file_intake, make_app, screen_text, settle
+from tests.tui.conftest import Keys, Staff, file_intake, make_app, screen_text, settle, wait_until
 from tests.tui.helpers import put
 from tests.tui.test_case_flows import open_first_case
 from tests.tui.test_type_ahead import investigated
@@ -116,11 +116,13 @@ async def test_a_refused_long_field_is_named_under_it_and_takes_the_focus(sqlite
         await keys.press("ctrl+s")
         assert isinstance(app.screen, IntakeScreen)
         assert app.focused is not None and app.focused.id == "f-matter_state"
-        assert "Current state: at most 4000 characters" in screen_text(app)
+        # Shown once the form has scrolled the refused field's block into view (after a refresh).
+        await wait_until(pilot, lambda: "Current state: at most 4000 characters" in screen_text(app))
         put(screen.field("matter_state"), "Still dripping")
         await keys.press("ctrl+s")
         assert app.focused is not None and app.focused.id == "f-demand"
-        assert "Owner's demand: required" in screen_text(app)
+        # Shown once the form has scrolled the refused field's block into view (after a refresh).
+        await wait_until(pilot, lambda: "Owner's demand: required" in screen_text(app))
         assert screen.value("matter_what") == "Water through the kitchen ceiling"
         assert cases(sqlite_store) == []
         await keys.type("Fix it")
