@@ -9,7 +9,9 @@ import datetime as dt
 from typing import Any
 
 from sqlmodel import select
+from textual.app import ScreenStackError
 from textual.command import CommandPalette
+from textual.geometry import Size
 from textual.widgets import DataTable, TabbedContent
 
 from complaint_tui.db import Store
@@ -312,3 +314,25 @@ async def test_poll_stops_when_signing_out(sqlite_store: Store, staff: Staff) ->
         file_intake(sqlite_store, staff.desk, phone="13922223333")
         await pilot.pause(0.5)
         assert app.change_mark == mark  # nobody is looking any more
+
+
+async def test_a_key_bar_laid_out_while_the_app_closes_shows_no_keys(
+    sqlite_store: Store, staff: Staff, monkeypatch: Any
+) -> None:
+    """At shutdown Textual empties the shown mode's stack before it prunes the other modes'
+    screens, and pruning lays a screen out once more: a key bar asked for its keys then found no
+    screen and the whole shutdown failed (``No screens on stack``, seen once on CI)."""
+    seed_centre(sqlite_store, staff)
+    app = make_app(sqlite_store, "en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        assert bar.lines(120)  # the queue's keys, while its screen is shown
+
+        def no_screen(self: Any) -> Any:
+            raise ScreenStackError("No screens on stack")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(type(app), "screen", property(no_screen))
+            assert bar.lines(120) == []
+            assert bar.get_content_height(Size(120, 1), Size(120, 40), 120) == 1

@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.app import RenderResult
+from textual.app import RenderResult, ScreenStackError
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
@@ -109,7 +109,13 @@ class KeyBar(Widget, can_focus=False):
         out: list[KeyEntry] = []
         actions: set[str] = set()
         palette: list[KeyEntry] = []
-        for active in self.screen.active_bindings.values():
+        try:
+            bindings = self.screen.active_bindings
+        except ScreenStackError:
+            # The app is closing: the shown mode's screens are gone while another mode's screen
+            # (this bar's) is still laid out once more before it is pruned. No keys work then.
+            return out, palette
+        for active in bindings.values():
             binding = active.binding
             entry = KeyEntry(binding.key, self.app.get_key_display(binding), binding.description, active.enabled)
             if binding.key == self.app.COMMAND_PALETTE_BINDING:
