@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.document._document import Document
+from textual.document._wrapped_document import WrappedDocument
+from textual.geometry import Offset
 from textual.widgets import Static
 
 from complaint_tui import textual_private as tp
@@ -49,3 +52,16 @@ async def test_the_private_attributes_are_where_complaint_tui_expects_them() -> 
 
         assert hasattr(app, tp.APP_SCREEN_STACKS), _missing(app, tp.APP_SCREEN_STACKS)
         assert tp.all_screens(app) == [app.screen]
+
+
+def test_a_wrapped_document_is_broken_where_complaint_tui_says() -> None:
+    """``set_wrap_offsets`` (the long-text fields' Chinese wrapping) replaces Textual's offsets
+    and the maps between rows and lines that Textual derives from them."""
+    wrapped = WrappedDocument(Document("楼上漏水三天\n墙面发霉"), width=40)
+    for name in (tp.WRAP_OFFSETS, tp.WRAP_ROW_TO_LINE, tp.WRAP_LINE_TO_ROWS):
+        assert hasattr(wrapped, name), _missing(wrapped, name)
+    tp.set_wrap_offsets(wrapped, [[2, 4], [2]])
+    assert wrapped.get_sections(0) == ["楼上", "漏水", "三天"]
+    assert wrapped.height == 5
+    assert wrapped.offset_to_location(Offset(0, 3)) == (1, 0)
+    assert wrapped.location_to_offset((1, 3)) == Offset(2, 4)

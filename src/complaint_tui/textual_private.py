@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textual.app import App
     from textual.binding import Binding
+    from textual.document._wrapped_document import WrappedDocument
     from textual.dom import DOMNode
     from textual.screen import Screen
 
@@ -23,6 +24,11 @@ BINDINGS_TABLE = "key_to_bindings"  # BindingsMap: key -> list[Binding]
 APP_MERGED_BINDINGS = "_merged_bindings"  # App: the bindings as built from the class, untranslated
 SCREEN_COMPOSITOR = "_compositor"  # Screen: what was last laid out and painted
 APP_SCREEN_STACKS = "_screen_stacks"  # App: mode -> that mode's screen stack
+# WrappedDocument: per document line, the indices its wrapped lines start at; and the two maps
+# between screen rows and (line, wrapped line) that Textual derives from them.
+WRAP_OFFSETS = "_wrap_offsets"
+WRAP_ROW_TO_LINE = "_offset_to_line_info"
+WRAP_LINE_TO_ROWS = "_line_index_to_offsets"
 
 
 def binding_table(node: DOMNode) -> dict[str, list[Binding]]:
@@ -49,3 +55,17 @@ def all_screens(app: App[Any]) -> list[Screen[Any]]:
     only): an unsaved intake in the intake mode counts while the clerk is in the queue."""
     stacks: dict[str, list[Screen[Any]]] = getattr(app, APP_SCREEN_STACKS)
     return [screen for stack in stacks.values() for screen in stack]
+
+
+def set_wrap_offsets(wrapped: WrappedDocument, offsets: list[list[int]]) -> None:
+    """Break each line of ``wrapped`` at its own ``offsets`` (one list per document line):
+    Textual has no public way to wrap a TextArea other than at spaces (Chinese wraps anywhere)."""
+    row_to_line: list[tuple[int, int]] = []
+    line_to_rows: list[list[int]] = []
+    for line_index, line_offsets in enumerate(offsets):
+        first = len(row_to_line)
+        row_to_line.extend((line_index, section) for section in range(len(line_offsets) + 1))
+        line_to_rows.append(list(range(first, len(row_to_line))))
+    setattr(wrapped, WRAP_OFFSETS, offsets)
+    setattr(wrapped, WRAP_ROW_TO_LINE, row_to_line)
+    setattr(wrapped, WRAP_LINE_TO_ROWS, line_to_rows)
