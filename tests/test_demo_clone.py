@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from complaint_tui import queries as q
 from complaint_tui.db import Store, check, make_engine
 from complaint_tui.demo import build_demo, clone
-from complaint_tui.models import Case, CaseContact, Owner, Room
+from complaint_tui.models import CASE_TABLES, Case, CaseContact, Owner, Room
 from complaint_tui.services.search_index import case_document
 from tests.conftest import BACKENDS, new_store_url
 
@@ -35,23 +35,8 @@ CASES = STORIES * COPIES - 2  # the last copy leaves two stories out
 SEED = 11
 NOW = dt.datetime(2026, 11, 20, 2, 30, tzinfo=dt.UTC)
 NUMBER = re.compile(r"^TS(\d{8})-(\d{4,})$")
-# Tables each copy holds rows of, and the column naming the case.
-PER_CASE = (
-    "step_clock",
-    "investigation_note",
-    "evidence",
-    "finding",
-    "plan",
-    "referral",
-    "department_task",
-    "follow_up",
-    "owner_update",
-    "feedback",
-    "return_visit",
-    "case_contact",
-    "case_pause",
-    "audit_event",
-)
+# Tables each copy holds rows of, each with a column naming the case.
+PER_CASE = (*CASE_TABLES[1:], "audit_event")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -27,7 +27,7 @@ from complaint_tui.db import Store, make_engine
 from complaint_tui.demo import DEMO_PIN, build_demo
 from complaint_tui.demo.stories import _Path
 from complaint_tui.i18n import set_language
-from complaint_tui.models import Status
+from complaint_tui.models import CASE_TABLES, Status
 from complaint_tui.policy import default_policy
 from complaint_tui.workflow import Action
 from tests.conftest import BACKENDS, new_store_url
@@ -82,28 +82,7 @@ LEFT_OUT: dict[str, set[str]] = {
 STAFF_EVENTS_COMPARED = False
 # --- reading a store ----------------------------------------------------------------------------
 
-TABLES = (
-    "staff",
-    "owner",
-    "room",
-    "evidence_blob",
-    "complaint_case",
-    "step_clock",
-    "investigation_note",
-    "evidence",
-    "finding",
-    "plan",
-    "referral",
-    "department_task",
-    "follow_up",
-    "owner_update",
-    "feedback",
-    "return_visit",
-    "case_contact",
-    "case_pause",
-    "audit_event",
-    "case_number_counter",
-)
+TABLES = ("staff", "owner", "room", "evidence_blob", *CASE_TABLES, "audit_event", "case_number_counter")
 
 
 def read_all(store: Store) -> dict[str, list[dict[str, Any]]]:

@@ -12,6 +12,7 @@ registered only when the command line names a command or asks for help (``main``
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from complaint_tui.config import (
     open_configured_store,
     resolve_language,
     resolve_policy,
+    sqlite_url,
 )
 from complaint_tui.db import (
     HEAD_REVISION,
@@ -239,20 +241,56 @@ def demo_cmd(
     made = sqlite_file(url)
     if made is not None and (made.exists() or made.is_symlink()):
         raise DeskError("cli.demo_exists", path=db)
-    store = open_store(url, resolve_policy(policy), create=True)
+    # A new SQLite file is built in a folder of its own beside the one asked for and moved there
+    # once complete, so no half-built store ever sits under that name (not even after a kill);
+    # meanwhile it is written without a journal (build_demo's scratch).
+    folder = _beside(made) if made is not None else None
+    building = folder / made.name if folder is not None and made is not None else None
     try:
-        summary = build_demo(store, cases=cases, seed=seed, progress=sys.stderr.isatty())
-    except BaseException:
-        # The file is this command's own and only half built (a full disk, Ctrl-C): take it back.
-        # On PostgreSQL the demo is one transaction, rolled back: the database holds an empty store.
-        store.engine.dispose()
-        for leftover in (made, *sqlite_side_files(made)) if made else ():
-            leftover.unlink(missing_ok=True)
-        raise
+        store = open_store(sqlite_url(building) if building else url, resolve_policy(policy), create=True)
+        try:
+            summary = build_demo(
+                store, cases=cases, seed=seed, progress=sys.stderr.isatty(), scratch=building is not None
+            )
+        except BaseException:
+            # The file is this command's own and only half built (a full disk, Ctrl-C): take it back.
+            # On PostgreSQL the demo is one transaction, rolled back: the database holds an empty store.
+            store.engine.dispose()
+            for leftover in (made, *sqlite_side_files(made)) if made and not building else ():
+                leftover.unlink(missing_ok=True)
+            raise
+        finally:
+            store.engine.dispose()
+        if building is not None and made is not None:
+            _move_in(building, made, db)
     finally:
-        store.engine.dispose()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     shown = display_url(db)
     out.print(t("cli.demo_done", None, cases=summary.cases, path=shown, seconds=f"{summary.seconds:.1f}"))
+
+
+def _beside(path: Path) -> Path | None:
+    """A new private folder next to ``path`` (None where none can be made: the store is then
+    made in place, and open_store names what is wrong with the place)."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent))
+    except OSError:
+        return None
+
+
+def _move_in(building: Path, target: Path, asked: str) -> None:
+    """Give the finished store ``building`` the name ``target``, never replacing a file that
+    appeared there meanwhile (a hard link fails on an existing name; a rename where links are
+    not supported)."""
+    try:
+        os.link(building, target)
+    except FileExistsError:
+        raise DeskError("cli.demo_exists", path=asked) from None
+    except OSError:
+        if target.exists() or target.is_symlink():
+            raise DeskError("cli.demo_exists", path=asked) from None
+        building.rename(target)
 
 
 _registered = False

@@ -671,6 +671,27 @@ class FindingSignature(SQLModel, table=True):
     recorded_by_id: int = Field(foreign_key="staff.id")
 
 
+# The tables holding a case's story, parents first (a row's references come before it): what the
+# demo writes for a case and copies, and what its equality test compares. The audit trail comes
+# after them; finding signatures are a verb of their own that the demo does not take.
+CASE_TABLES = (
+    "complaint_case",
+    "step_clock",
+    "investigation_note",
+    "evidence",
+    "finding",
+    "plan",
+    "referral",
+    "department_task",
+    "follow_up",
+    "owner_update",
+    "feedback",
+    "return_visit",
+    "case_contact",
+    "case_pause",
+)
+
+
 # --- maintained statistics (migration 0009, statistics_store.py) ---------------------------
 
 

@@ -160,7 +160,9 @@ class _Plan:
 class Generator:
     """Makes the whole demo: staff, owners, rooms, then the cases day by day, in batches."""
 
-    def __init__(self, store: Store, cases: int, seed: int, now: dt.datetime, progress: bool) -> None:
+    def __init__(
+        self, store: Store, cases: int, seed: int, now: dt.datetime, progress: bool, scratch: bool = False
+    ) -> None:
         self.store = store
         self.policy: Policy = store.policy
         self.wanted = cases
@@ -173,7 +175,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.now = now
         self.progress = progress
-        self.writer = Writer(store)
+        self.writer = Writer(store, scratch)
         self.ts = self.writer.ts
         self.rows: dict[str, list[Any]] = {name: [] for name in (*CHILD_ORDER, "case_search")}
         self.ids: dict[str, Iterator[int]] = {}
@@ -930,6 +932,7 @@ class Generator:
         chain = (self.chain_last_id, self.chain_prev, self.chain_events)
         cloner = Cloner(w, self.template, self.wanted, self.policy.case_number_prefix, chain)
         self.chain_last_id, self.chain_prev, self.chain_events = cloner.run(tick, self.made)
+        w.tallies = cloner.tallies(self.store.dialect, self.policy.zone.key)
         self.made = self.wanted
 
     def _days(self) -> list[tuple[dt.date, int]]:
@@ -1052,14 +1055,23 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[int], None]]:
 
 
 def build_demo(
-    store: Store, cases: int, seed: int = 1, progress: bool = False, now: dt.datetime | None = None
+    store: Store,
+    cases: int,
+    seed: int = 1,
+    progress: bool = False,
+    now: dt.datetime | None = None,
+    scratch: bool = False,
 ) -> DemoSummary:
     """Fill an empty store with ``cases`` realistic cases received over the six months up to ``now``.
 
     The same ``seed`` and ``now`` give the same data. Raises ``DeskError`` if the store already
     holds staff or cases, and ``DemoRuleBroken`` if a walk breaks a workflow rule.
+
+    ``scratch``: the store is a SQLite file this call alone has open, to be deleted if the call
+    fails (the ``demo`` command builds it beside the file asked for and renames it at the end): it
+    is written without a rollback journal, so a failure leaves it broken.
     """
     if cases < 1:
         raise ValueError("cases must be at least 1")
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    return Generator(store, cases, seed, moment, progress).run()
+    return Generator(store, cases, seed, moment, progress, scratch).run()

@@ -16,11 +16,10 @@ from sqlalchemy import Connection, func, select, text
 from sqlmodel import SQLModel
 
 from complaint_tui.audit_chain import GENESIS
-from complaint_tui.db import Store, rebuild_statistics_of
+from complaint_tui.db import Store
 from complaint_tui.demo.simulation import DemoRuleBroken
-from complaint_tui.models import (
-    AuditHead,
-)
+from complaint_tui.models import CASE_TABLES, AuditHead
+from complaint_tui.statistics_store import rebuild_statistics
 
 _SQLITE_CACHE_KIB = 64 * 1024
 
@@ -197,25 +196,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "case_number_counter": ("day", "last"),
 }
 # Parents before children, so every foreign key points at a row already written.
-CHILD_ORDER = (
-    "owner",
-    "room",
-    "complaint_case",
-    "step_clock",
-    "investigation_note",
-    "evidence",
-    "finding",
-    "plan",
-    "referral",
-    "department_task",
-    "follow_up",
-    "owner_update",
-    "feedback",
-    "return_visit",
-    "case_contact",
-    "case_pause",
-    "audit_event",
-)
+CHILD_ORDER = ("owner", "room", *CASE_TABLES, "audit_event")
 ID_TABLES = tuple(name for name in COLUMNS if "id" in COLUMNS[name])
 
 
@@ -247,8 +228,14 @@ class Writer:
     the GIL, so it gained nothing on two cores.)
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, scratch: bool = False) -> None:
         self.sqlite = store.dialect == "sqlite"
+        # A new SQLite file no one else has open, deleted if the demo fails (``build_demo``'s
+        # ``scratch``): written without a rollback journal, the foreign keys checked at the end.
+        self.scratch = scratch and self.sqlite
+        # The SELECT the statistics' tallies are filled from (statistics_store.rebuild_statistics);
+        # None: counted from every case's rows.
+        self.tallies: str | None = None
         self.rows = 0
         self._store = store
         self._raw: Any = None
@@ -268,6 +255,9 @@ class Writer:
 
     def __enter__(self) -> Writer:
         if self.sqlite:
+            if self.scratch:
+                # The journal mode can change only on the one connection the file has.
+                self._store.engine.dispose()
             self._raw = self._store.engine.raw_connection()
             self._db = cast(sqlite3.Connection, self._raw.driver_connection)
             # A big page cache for this connection only: the indexes stay in memory instead of
@@ -276,6 +266,11 @@ class Writer:
             # No fsync while the demo is written (gigabytes at a million cases, on a disk other
             # work shares): a demo cut short is deleted by the command, not recovered.
             self._db.execute("PRAGMA synchronous=OFF")
+            if self.scratch:
+                # Every page written once, not to the WAL and then again into the file (11 GB
+                # at a million cases); a failed demo's file is deleted, so nothing needs rolling
+                # back.
+                self._db.execute("PRAGMA journal_mode=OFF")
             self._db.execute("BEGIN IMMEDIATE")
         else:
             self._conn = self._store.engine.connect()
@@ -286,7 +281,8 @@ class Writer:
         try:
             if exc_type is None:
                 self._commit()
-                rebuild_statistics_of(self._store)  # the tallies of statistics_store, from the rows
+                if self.scratch and self._db is not None:
+                    self._db.execute("PRAGMA journal_mode=WAL")  # the store's own journal again
             elif self._db is not None and self._db.in_transaction:
                 # SQLite rolls back by itself on a full disk; a second ROLLBACK would hide why.
                 self._db.execute("ROLLBACK")
@@ -294,11 +290,22 @@ class Writer:
                 self._conn.rollback()
         finally:
             if self._db is not None:
-                self._db.execute("PRAGMA synchronous=NORMAL")  # the pool's connection, as Store sets it
+                # The pool's connection again as Store sets it up.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
             if self._raw is not None:
                 self._raw.close()
             if self._conn is not None:
                 self._conn.close()
+        if exc_type is None:
+            self._rebuild_tallies()
+
+    def _rebuild_tallies(self) -> None:
+        """The tallies of statistics_store, in a transaction of their own after the rows'."""
+        store = self._store
+        bind = store.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else store.engine
+        with bind.begin() as conn:
+            rebuild_statistics(conn, store.policy.zone.key, self.tallies)
 
     def _commit(self) -> None:
         if self._db is not None:
@@ -315,6 +322,18 @@ class Writer:
         """
         if self._db is not None:
             self._commit()
+            self._db.execute("BEGIN IMMEDIATE")
+
+    def trust_copies(self) -> None:
+        """SQLite: commit, and write on without a foreign-key look-up per row.
+
+        For the copies of rows already checked as they were written, each reference shifted with
+        the table it points into (demo.clone; ``db check`` and the clone's tests check them all).
+        SQLite changes this setting only between transactions.
+        """
+        if self._db is not None:
+            self._commit()
+            self._db.execute("PRAGMA foreign_keys=OFF")
             self._db.execute("BEGIN IMMEDIATE")
 
     def insert(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
