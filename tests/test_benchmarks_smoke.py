@@ -15,12 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from benchmarks.pg_load import load
 from sqlalchemy import Engine, create_engine, select, text
 from sqlmodel import SQLModel
 
 from complaint_tui import services as sv
-from complaint_tui.db import Store, check, open_store, sqlite_file
+from complaint_tui.db import check, open_store
 from complaint_tui.demo import build_demo
 from complaint_tui.models import Case, Staff
 from complaint_tui.operators import Operator
@@ -48,6 +49,16 @@ def expected_rows() -> list[str]:
     return rows
 
 
+def _figures(stdout: str) -> dict[str, tuple[float, float]]:
+    """The rows of a printed table: name → (ours, raw)."""
+    printed = {}
+    for line in stdout.splitlines():
+        found = FIGURE.match(line)
+        if found:
+            printed[found["name"].strip()] = (float(found["ours"]), float(found["raw"]))
+    return printed
+
+
 def test_the_benchmark_builds_a_store_and_prints_every_row_beside_its_baseline(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
@@ -61,11 +72,7 @@ def test_the_benchmark_builds_a_store_and_prints_every_row_beside_its_baseline(t
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "10,000 ours" in run.stdout
-    printed = {}
-    for line in run.stdout.splitlines():
-        found = FIGURE.match(line)
-        if found:
-            printed[found["name"].strip()] = (float(found["ours"]), float(found["raw"]))
+    printed = _figures(run.stdout)
     missing = [row for row in expected_rows() if row not in printed]
     assert not missing, run.stdout
     assert all(raw > 0 for _, raw in printed.values()), run.stdout
@@ -75,6 +82,7 @@ def test_the_benchmark_builds_a_store_and_prints_every_row_beside_its_baseline(t
 
 # --- The PostgreSQL copy the benchmark measures (benchmarks/pg_load.py) ------------------------
 
+NOW = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 # Characters COPY's text format escapes, and a backslash-N that must not turn into NULL.
 TRICKY = "漏水\t滴水\n第二行 C:\\目录\\N 结束"
 
@@ -118,31 +126,39 @@ def _every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def test_the_postgresql_copy_holds_every_row_of_the_sqlite_store(
-    sqlite_store: Store, pg_server: PgServer, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo store, with texts COPY must escape (a tab, line breaks, backslashes)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    store = open_store(f"sqlite:///{path}", create=True)
+    try:
+        build_demo(store, cases=40, seed=3, now=NOW)
+        with store.read() as session:
+            desk = next(Operator.of(s) for s in session.exec(select(Staff)).scalars() if s.role == "desk")
+        sv.intake(store, desk, intake_form(matter_what=TRICKY), NOW)
+        with store.engine.begin() as conn:  # a carriage return, which no verb stores
+            conn.exec_driver_sql("UPDATE complaint_case SET pause_reason = 'a\rb\\tc' WHERE id = 1")
+    finally:
+        store.engine.dispose()
+    return path
+
+
+def test_the_postgresql_copy_holds_every_row_of_the_sqlite_store(demo_file: Path, pg_server: PgServer) -> None:
     """Issue 11 item 1: the benchmark measures PostgreSQL on the same store as SQLite, copied by
-    COPY. Every row reads back equal through the model, the copy passes `db check` (the audit
-    chain re-hashed from the copied JSON and times, the tallies against a recount), and the next
-    case written gets the next number and id."""
-    now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
-    build_demo(sqlite_store, cases=40, seed=3, now=now)
-    with sqlite_store.read() as session:
-        desk = next(Operator.of(s) for s in session.exec(select(Staff)).scalars() if s.role == "desk")
-    sv.intake(sqlite_store, desk, intake_form(matter_what=TRICKY), now)
-    with sqlite_store.engine.begin() as conn:  # a carriage return, which no verb stores
-        conn.exec_driver_sql("UPDATE complaint_case SET pause_reason = 'a\rb\\tc' WHERE id = 1")
-    path = sqlite_file(str(sqlite_store.engine.url))
-    assert path is not None
+    COPY. Every row reads back equal through the model, the indexes and constraints are those the
+    migrations make, the copy passes `db check` (the audit chain re-hashed from the copied JSON
+    and times, the tallies against a recount), and the next case written gets the next id."""
     url = _empty_database(pg_server)
 
-    load(path, url)
+    load(demo_file, url)
 
     copy = open_store(url, migrate=False)
+    original = open_store(f"sqlite:///{demo_file}", migrate=False)
     try:
-        assert _every_row(copy.engine) == _every_row(sqlite_store.engine)
+        assert _every_row(copy.engine) == _every_row(original.engine)
         with copy.read() as session:
             cases = session.exec(select(Case).order_by(Case.id)).scalars().all()  # type: ignore[arg-type]
+            desk = next(Operator.of(s) for s in session.exec(select(Staff)).scalars() if s.role == "desk")
         assert cases[0].pause_reason == "a\rb\\tc"
         assert cases[-1].matter_what == TRICKY
         # The indexes and constraints dropped for the load are all back, as the migrations make them.
@@ -153,7 +169,23 @@ def test_the_postgresql_copy_holds_every_row_of_the_sqlite_store(
         report = check(copy, [2026])
         assert report.ok, report
         assert report.audit.events > 40
-        later = sv.intake(copy, desk, intake_form(), now + dt.timedelta(hours=1))
+        later = sv.intake(copy, desk, intake_form(), NOW + dt.timedelta(hours=1))
         assert later.case_id == cases[-1].id + 1
     finally:
         copy.engine.dispose()
+        original.engine.dispose()
+
+
+def test_the_benchmark_measures_the_same_store_on_a_postgresql_server_it_starts(demo_file: Path) -> None:
+    """``--pg``: a server of the benchmark's own, the store loaded by COPY and checked (row counts,
+    tallies, and with ``--pg-check`` all of `db check`), then every row of the table on it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "benchmarks", "--db", str(demo_file), "--pg-only", "--pg-check", "--repeat", "1"]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "PostgreSQL" in run.stdout and "wall time" in run.stdout and "loaded by COPY" in run.stdout
+    assert "41 ours" in run.stdout
+    printed = _figures(run.stdout)
+    missing = [row for row in expected_rows() if row not in printed]
+    assert not missing, run.stdout
+    assert all(raw > 0 for _, raw in printed.values()), run.stdout
