@@ -21,6 +21,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from sqlalchemy import ColumnElement, Connection, Select, String, Table, and_, c
 from sqlalchemy.types import NullType
 from sqlmodel import col
 
+from complaint_tui import export_json
 from complaint_tui.db import Store
 from complaint_tui.errors import DeskError, RoleRefused
 from complaint_tui.export_columns import COLUMN_CODES as COLUMN_CODES
@@ -40,6 +42,7 @@ from complaint_tui.export_columns import EXPORT_COLUMNS as EXPORT_COLUMNS
 from complaint_tui.export_columns import FORMULA_START as FORMULA_START
 from complaint_tui.export_columns import MERGED, Cell, Kind
 from complaint_tui.export_columns import neutralise as neutralise
+from complaint_tui.export_json import DocumentSelect
 from complaint_tui.export_lines import LineSelect, exact_line_select, is_plain, plain_line_select
 from complaint_tui.export_zone import Span, offset_spans, whole_seconds
 from complaint_tui.i18n import Msg, t
@@ -52,6 +55,8 @@ from complaint_tui.validation import mask_phone
 # Rows fetched from the cursor at a time; also the number of cases whose child rows one JSON
 # Lines query fetches. Large enough to amortise round trips, small enough to keep memory flat.
 CHUNK = 1000
+# JSON Lines documents the database builds, fetched at a time: a demo case's is about 12 KB.
+DOCUMENT_CHUNK = 200
 # The last row an XLSX sheet can hold (the header takes the first).
 XLSX_MAX_ROWS = 1_048_576
 
@@ -180,13 +185,15 @@ def _staff_logins(conn: Connection) -> dict[int, str]:
     return {int(i or 0): str(login) for i, login in conn.execute(select(col(Staff.id), col(Staff.login)))}
 
 
-def _stream(conn: Connection, stmt: Select[Any] | LineSelect) -> Iterator[Sequence[Any]]:
+def _stream(conn: Connection, stmt: Select[Any] | LineSelect | DocumentSelect) -> Iterator[Sequence[Any]]:
     """Rows of ``stmt`` in chunks of ``CHUNK``; a server-side cursor where the driver has one."""
     result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
     yield from result.partitions()
 
 
-def _raw_stream(conn: Connection, stmt: Select[Any] | LineSelect) -> Iterator[Sequence[Any]]:
+def _raw_stream(
+    conn: Connection, stmt: Select[Any] | LineSelect | DocumentSelect, size: int | None = None
+) -> Iterator[Sequence[Any]]:
     """Like ``_stream``; on SQLite the driver's own tuples straight from its cursor (a Row per
     CSV line costs a tenth of the export at a million cases). Not with ``stream_results``:
     that buffers a first row ahead, and SQLite's cursor streams anyway."""
@@ -196,7 +203,7 @@ def _raw_stream(conn: Connection, stmt: Select[Any] | LineSelect) -> Iterator[Se
     result = conn.execute(stmt)
     cursor = result.cursor
     try:
-        while rows := cursor.fetchmany(CHUNK):
+        while rows := cursor.fetchmany(size or CHUNK):
             yield rows
     finally:
         result.close()
@@ -389,33 +396,78 @@ def _child_rows(
     return grouped
 
 
+def _documents(
+    conn: Connection, stmt: Select[Any], zone: Any, logins: dict[int, str], include_pii: bool
+) -> Iterator[dict[str, Any]]:
+    """The document of every case ``stmt`` (``_case_select``) reads, built in Python."""
+    plain = _json_value(zone)
+    kinds = [c.kind for c in EXPORT_COLUMNS]
+    for chunk in _stream(conn, stmt):
+        ids = [int(r[0]) for r in chunk]
+        children = {name: _child_rows(conn, model.__table__, ids, logins, plain) for name, model in DOCUMENT_LISTS}
+        for row in chunk:
+            doc: dict[str, Any] = {}
+            for code, kind, v in zip(COLUMN_CODES, kinds, row[1:], strict=True):
+                if kind is Kind.STAFF:
+                    v = logins.get(v) if v is not None else None
+                elif kind is Kind.PHONE and not include_pii:
+                    v = mask_phone(v)
+                elif kind is Kind.BOOL:
+                    v = bool(v)
+                doc[code] = plain(v)
+            for name, _model in DOCUMENT_LISTS:
+                doc[name] = children[name].get(row[0], [])
+            yield doc
+
+
 def case_documents(
     store: Store, filt: QueueFilter, *, include_pii: bool = False, now: dt.datetime | None = None
 ) -> Generator[dict[str, Any], None, None]:
     """One full document per matching case: the case's export columns (codes, JSON types,
     local ISO times with offset) and every list of ``DOCUMENT_LISTS``, streamed by chunk."""
     now = now or utcnow()
-    zone = store.policy.zone
-    plain = _json_value(zone)
     with store.engine.connect() as conn:
         logins = _staff_logins(conn)
-        kinds = [c.kind for c in EXPORT_COLUMNS]
-        for chunk in _stream(conn, _case_select(store, filt, now)):
-            ids = [int(r[0]) for r in chunk]
-            children = {name: _child_rows(conn, model.__table__, ids, logins, plain) for name, model in DOCUMENT_LISTS}
-            for row in chunk:
-                doc: dict[str, Any] = {}
-                for code, kind, v in zip(COLUMN_CODES, kinds, row[1:], strict=True):
-                    if kind is Kind.STAFF:
-                        v = logins.get(v) if v is not None else None
-                    elif kind is Kind.PHONE and not include_pii:
-                        v = mask_phone(v)
-                    elif kind is Kind.BOOL:
-                        v = bool(v)
-                    doc[code] = plain(v)
-                for name, _model in DOCUMENT_LISTS:
-                    doc[name] = children[name].get(row[0], [])
-                yield doc
+        yield from _documents(conn, _case_select(store, filt, now), store.policy.zone, logins, include_pii)
+
+
+# One encoder for every document: json.dumps with options builds a new encoder per call.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _encoded(docs: Iterator[dict[str, Any]]) -> list[bytes]:
+    return [(_encode_json(doc) + "\n").encode("utf-8") for doc in docs]
+
+
+def jsonl_chunks(
+    store: Store, filt: QueueFilter, *, include_pii: bool = False, now: dt.datetime | None = None
+) -> Generator[list[bytes], None, None]:
+    """The JSON Lines (UTF-8, each with its "\\n") of every case ``filt`` matches, a chunk at a
+    time: the bytes ``case_documents`` through ``json.dumps(ensure_ascii=False)`` give. On
+    SQLite the database builds them (export_json.py) and Python only the documents of the few
+    cases it marks; elsewhere, or in a zone of offsets in fractions of a second, Python."""
+    now = now or utcnow()
+    zone = store.policy.zone
+    with store.engine.connect() as conn:
+        logins = _staff_logins(conn)
+        spans, end = _zone_window(conn, zone, now)
+        if not (export_json.sql_can_write(store) and whole_seconds(spans)):
+            docs = _documents(conn, _case_select(store, filt, now), zone, logins, include_pii)
+            while batch := list(itertools.islice(docs, CHUNK)):
+                yield _encoded(iter(batch))
+            return
+        options: dict[str, Any] = {"include_pii": include_pii, "logins": logins, "spans": spans, "end": end}
+        select_documents = export_json.document_select(store, filt, now, **options)
+        for chunk in _raw_stream(conn, select_documents, DOCUMENT_CHUNK):
+            lines: list[bytes] = [r[1] for r in chunk]
+            fix = {chunk[i][0]: i for i, line in enumerate(lines) if export_json.MARK_BYTES in line}
+            if not fix:
+                yield lines
+                continue
+            stmt = _case_select(store, QueueFilter(), now).where(col(Case.id).in_(list(fix)))
+            for case_id, line in zip(fix, _encoded(_documents(conn, stmt, zone, logins, include_pii)), strict=True):
+                lines[fix[case_id]] = line
+            yield lines
 
 
 # --- writers -----------------------------------------------------------------------------
@@ -433,7 +485,7 @@ def _counting(rows: Iterator[Any], on_progress: Progress | None, every: int = 50
         on_progress(n)
 
 
-def _counting_chunks(chunks: Iterator[list[str]], on_progress: Progress | None) -> Iterator[list[str]]:
+def _counting_chunks(chunks: Iterator[list[Any]], on_progress: Progress | None) -> Iterator[list[Any]]:
     n = 0
     for lines in chunks:
         yield lines
@@ -458,11 +510,20 @@ def write_csv_lines(chunks: Iterator[list[str]], out: IO[bytes], head: list[str]
 
 
 def write_jsonl(docs: Iterator[dict[str, Any]], out: IO[bytes]) -> int:
+    """One compact JSON document per line, UTF-8, characters as they are (not ``\\u`` escapes)."""
     count = 0
     for doc in docs:
-        out.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        out.write(b"\n")
+        out.write((_encode_json(doc) + "\n").encode("utf-8"))
         count += 1
+    return count
+
+
+def write_jsonl_lines(chunks: Iterator[list[bytes]], out: IO[bytes]) -> int:
+    """The lines ``jsonl_chunks`` gives, as they are; returns how many."""
+    count = 0
+    for lines in chunks:
+        out.write(b"".join(lines))
+        count += len(lines)
     return count
 
 
@@ -512,13 +573,12 @@ def export_cases(
             counted_lines = _counting_chunks(chunks, on_progress)
             return write_csv_lines(counted_lines, out, header(request.labels), bom=request.excel_bom)
     if request.format is ExportFormat.JSONL:
-        source = case_documents(store, request.filter, include_pii=request.include_pii, now=now)
-    else:
-        source = case_rows(store, request.filter, labels=request.labels, include_pii=request.include_pii, now=now)
+        documents = jsonl_chunks(store, request.filter, include_pii=request.include_pii, now=now)
+        with contextlib.closing(documents):
+            return write_jsonl_lines(_counting_chunks(documents, on_progress), out)
+    source = case_rows(store, request.filter, labels=request.labels, include_pii=request.include_pii, now=now)
     # closing(): a writer that stops early (a full sheet, a closed pipe) must give the cursor
     # and its connection back now, not whenever the generator is collected.
     with contextlib.closing(source):
         counted = _counting(source, on_progress)
-        if request.format is ExportFormat.JSONL:
-            return write_jsonl(counted, out)
         return write_xlsx(counted, out, header(request.labels))
