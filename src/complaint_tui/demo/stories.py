@@ -988,7 +988,7 @@ class Generator:
         with self.writer as w, _progress(self.progress, self.wanted) as tick:
             if self.copies > 1:
                 # Built once at the end (demo.clone): cheaper than keeping them up row by row.
-                self.indexes = w.drop_indexes([*COPIED, "audit_event", "case_search"])
+                self.indexes = w.drop_indexes([*COPIED, "audit_event", "case_search"], keep_leading=("case_id",))
             staff_rows = self._roster(bases["staff"] + 1, opened)
             w.insert("staff", staff_rows)
             for member in self.staff:

@@ -370,12 +370,16 @@ class Writer:
             assert self._conn is not None
             self._conn.exec_driver_sql(sql)
 
-    def drop_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+    def drop_indexes(self, tables: Sequence[str], keep_leading: Sequence[str] = ()) -> list[tuple[str, str]]:
         """Drop the secondary indexes of ``tables``; their (name, definition) to build them again.
 
         A bulk load appends rows to the tables and builds each index once at the end, sorted,
         instead of inserting every row into every index as it comes. Indexes that back a
-        constraint (primary keys, unique constraints) stay and check the rows as they come.
+        constraint (primary keys, unique constraints) stay and check the rows as they come, and
+        so do those whose first column is one of ``keep_leading``: a column the load fills in
+        rising order (the demo's copies each take case ids above the last copy's), so their new
+        entries go at the end, in pages still in the cache, instead of a second reading of a
+        table of gigabytes at the end (the audit events' at a million cases: measured I/O bound).
         """
         names = ", ".join(f"'{t}'" for t in tables)
         if self._db is not None:
@@ -399,6 +403,7 @@ class Writer:
                     "ORDER BY i.relname"
                 )
             ]
+        found = [(n, d) for n, d in found if _first_column(d) not in keep_leading]
         for name, _ in found:
             self.execute(f'DROP INDEX "{name}"')
         return found
@@ -450,6 +455,12 @@ class Writer:
                     f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
                 )
             )
+
+
+def _first_column(definition: str) -> str:
+    """The first column of a ``CREATE INDEX`` statement (SQLite's or PostgreSQL's text)."""
+    inside = definition[definition.index("(") + 1 :]
+    return inside.split(",")[0].split(")")[0].strip().strip('"')
 
 
 def _sqlite_ts(value: dt.datetime) -> str:
