@@ -18,6 +18,7 @@ from collections.abc import Iterable
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+", re.UNICODE)
 _IS_CJK = re.compile(rf"^[{_CJK}]$")
+_ASCII_WORD = re.compile(r"^[a-z0-9]+$")
 MAX_QUERY_TERMS = 12
 
 
@@ -59,6 +60,27 @@ def fts5_query(query: str) -> str | None:
         else:
             parts.append('"' + " ".join(group) + '"')
     return " AND ".join(parts) or None
+
+
+def doc_needles(query: str) -> list[str] | None:
+    """What a search document must contain for ``query`` to match it, as plain substrings, or
+    None when ``query`` holds a character the index folds (an accent, a full stop) or has no words.
+
+    A run of CJK characters is its tokens joined by single spaces (each character is a token of
+    its own, so the run can only be found whole, as the index's phrase is); a word of ASCII
+    letters and digits is a space and the word (a token starting with it, as the index's prefix
+    query). Checking a case's document this way costs a lookup of its row, where asking the
+    search index about one case reads the word's whole list of cases.
+    """
+    needles = []
+    for group in _groups(query):
+        if all(_IS_CJK.match(tok) and unicodedata.category(tok).startswith("L") for tok in group):
+            needles.append(" ".join(group))
+        elif len(group) == 1 and _ASCII_WORD.match(group[0]):
+            needles.append(" " + group[0])
+        else:
+            return None
+    return needles or None
 
 
 def tsquery(query: str) -> str | None:
