@@ -479,15 +479,14 @@ def _words_statement(
     now: dt.datetime,
     found: Search,
 ) -> tuple[str, list[Any]]:
-    """A page of the cases holding the search words, newest first (oldest first under the
-    oldest sort): the search index is read in its own order, the case id, and each match is
-    checked against the view's filter until a page is full.
+    """A page of the cases holding search words the index folds (``doc_needles`` is None: an
+    accented letter), newest first (oldest first under the oldest sort): the search index is
+    read in its own order, the case id, and each match is checked against the view's filter
+    until a page is full. Such a word cannot be checked in a case's unfolded text, so it keeps
+    this one plan whatever its count, and a cursor's id stays meaningful from page to page.
 
-    A page then costs about a page of matches whatever the word: a word in one case of ten was
-    66-73 ms at a million cases in the view's order, which needed the whole list of matches
-    first (and sorting them); this is under a millisecond. The next page starts after the last
-    id. A word whose matches are seldom in the view (a rare section) reads more matches, at most
-    all of them.
+    A page costs about a page of matches where the view holds a fair share of them; a view that
+    holds few of them reads more matches, at most all of them.
     """
     dialect = store.dialect if store.dialect in _WORDS_FROM else "postgresql"
     terms, params = _where(store, viewer, f, now, sort, None)
