@@ -156,11 +156,12 @@ class Cloner:
 
     # -- the rows copied in SQL
 
-    def _number_sql(self, copy: int) -> str:
-        seq = f"CAST(substr(number, {self.prefix_len + 1}) AS INTEGER) + {copy}"
+    def _number_sql(self, copy: int | str, number: str = "number") -> str:
+        """The case number of copy ``copy`` (a number or an SQL expression) of the template's ``number``."""
+        seq = f"CAST(substr({number}, {self.prefix_len + 1}) AS INTEGER) + {copy}"
         if self.w.sqlite:
-            return f"substr(number, 1, {self.prefix_len}) || printf('%04d', {seq})"
-        return f"substr(number, 1, {self.prefix_len}) || lpad(({seq})::text, greatest(4, length(({seq})::text)), '0')"
+            return f"substr({number}, 1, {self.prefix_len}) || printf('%04d', {seq})"
+        return f"substr({number}, 1, {self.prefix_len}) || lpad(({seq})::text, greatest(4, length(({seq})::text)), '0')"
 
     def _statements(self, copy: int) -> Iterator[str]:
         """``INSERT ... SELECT`` of one copy, table by table (parents first)."""
@@ -185,17 +186,47 @@ class Cloner:
                 where += f" AND {'id' if name == 'complaint_case' else 'case_id'} NOT IN ({skip})"
             cols = ", ".join(COLUMNS[name])
             yield f"INSERT INTO {name} ({cols}) SELECT {', '.join(exprs)} FROM {name} WHERE {where} ORDER BY id"
+        if self.w.sqlite:
+            return  # the search documents of every copy at once, at the end (_search_statements)
         # The search document: the copy's number in place of the template's (its first tokens).
         lo, hi = self.t.spans["complaint_case"]
         off = offsets[self.index["complaint_case"]]
-        number = self._number_sql(copy).replace("number", "c.number")
-        doc = f"lower(replace({number}, '-', ' ')) || substr(s.doc, length(c.number) + 1)"
-        key = "rowid" if self.w.sqlite else "case_id"
+        doc = f"lower(replace({self._number_sql(copy, 'c.number')}, '-', ' ')) || substr(s.doc, length(c.number) + 1)"
         where = f"c.id BETWEEN {lo} AND {hi}" + (f" AND c.id NOT IN ({skip})" if skip else "")
         yield (
-            f"INSERT INTO case_search ({key}, doc) SELECT s.{key} + {off}, {doc} "
-            f"FROM case_search s JOIN complaint_case c ON c.id = s.{key} WHERE {where} ORDER BY s.{key}"
+            f"INSERT INTO case_search (case_id, doc) SELECT s.case_id + {off}, {doc} "
+            f"FROM case_search s JOIN complaint_case c ON c.id = s.case_id WHERE {where} ORDER BY s.case_id"
         )
+
+    def _search_statements(self) -> Iterator[str]:
+        """SQLite: the search documents of every copy in one statement, after the copies.
+
+        The full-text index takes one long run of documents in about half the CPU time of one
+        run per copy (measured: 2.5 against 4.5 CPU-seconds for 100,000), and it merges its
+        segments while it goes. The template's documents (with their case numbers) are read into
+        a temporary table first, so the index is not read while it is written.
+        """
+        lo, hi = self.t.spans["complaint_case"]
+        span = self.span[self.index["complaint_case"]]
+        last = self.copies - 1
+        yield "DROP TABLE IF EXISTS temp.demo_doc"
+        yield ("CREATE TEMP TABLE demo_doc (id INTEGER PRIMARY KEY, number TEXT, doc TEXT, left_out INTEGER)")
+        skip = ", ".join(str(i) for i in sorted(self.left_out))
+        left_out = f"c.id IN ({skip})" if skip else "0"
+        yield (
+            f"INSERT INTO temp.demo_doc SELECT s.rowid, c.number, s.doc, {left_out} FROM case_search s "
+            f"JOIN complaint_case c ON c.id = s.rowid WHERE s.rowid BETWEEN {lo} AND {hi} ORDER BY s.rowid"
+        )
+        doc = (
+            f"lower(replace({self._number_sql('copy.n', 'd.number')}, '-', ' ')) || substr(d.doc, length(d.number) + 1)"
+        )
+        # CROSS JOIN: copy by copy, each in id order, so the documents come in rising rowid order.
+        yield (
+            f"WITH RECURSIVE copy(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copy WHERE n < {last}) "
+            f"INSERT INTO case_search (rowid, doc) SELECT d.id + copy.n * {span}, {doc} "
+            f"FROM copy CROSS JOIN temp.demo_doc d WHERE copy.n < {last} OR NOT d.left_out"
+        )
+        yield "DROP TABLE temp.demo_doc"
 
     # -- the audit events, sealed in Python
 
@@ -359,6 +390,9 @@ class Cloner:
             tick(made)
             if copy % COPIES_PER_COMMIT == 0:
                 self.w.checkpoint()
+        if self.w.sqlite and self.copies > 1:
+            for sql in self._search_statements():
+                self.w.execute(sql)
         return self.last_id, self.prev, self.events
 
 
