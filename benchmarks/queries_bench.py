@@ -24,6 +24,7 @@ from pathlib import Path
 from complaint_tui import queries as q
 from complaint_tui.db import open_store
 from complaint_tui.paths import db_url
+from complaint_tui.queries.queue import page_statement
 from complaint_tui.services import sign_in
 
 
@@ -129,12 +130,10 @@ def main() -> None:
             ).fetchall(),
         ),
         (
+            # The same statement the queue runs (its plan chosen by the word's count), run bare.
             "search 漏水",
             lambda: q.queue_page(store, viewer, q.QueueFilter(search="漏水"), limit=100),
-            lambda: raw.execute(
-                page_sql + "WHERE c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH "
-                "'\"漏 水\"') ORDER BY c.queue_due_at, c.id LIMIT 100"
-            ).fetchall(),
+            lambda: raw.execute(*page_statement(store, viewer, q.QueueFilter(search="漏水"), limit=100)).fetchall(),
         ),
         (
             "case view",
