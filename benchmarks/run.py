@@ -4,6 +4,7 @@ Usage::
 
     python -m benchmarks --cases 100000 [--cases 1000000] [--pg] [--repeat 15] [--cache DIR]
     python -m benchmarks --db FILE [--pg | --pg-only] [--pg-check]   # a store that is already there
+    python -m benchmarks --pg-url postgresql+psycopg://…   # a PostgreSQL store that is already there
     python -m benchmarks --tui --db COPY      # the desk's start and page swaps (tui_start.py)
 
 For each size it builds a demo store with ``complaint-tui demo`` (or reuses the one it built
@@ -411,6 +412,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--pg-check", action="store_true", help="run `db check` on the PostgreSQL copy (reads the audit chain)"
     )
+    parser.add_argument(
+        "--pg-url", help="measure this PostgreSQL store instead (one loaded by `python -m benchmarks.pg_load`, say)"
+    )
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--cache", type=Path, default=None, help="where built demo stores are kept")
     parser.add_argument(
@@ -431,6 +435,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         from benchmarks.tui_start import main as tui_main
 
         tui_main(["--db", str(args.db or build_sqlite(sizes[-1], cache))])
+        return
+    if args.pg_url:
+        clock_name, clock = clock_for(args.clock, "postgresql")
+        title = f"PostgreSQL {pg_version(args.pg_url)}, {clock_name} time"
+        print_table(title, [measure(args.pg_url, args.repeat, clock, args.only, args.skip)])
         return
     paths = [args.db] if args.db is not None else [build_sqlite(n, cache) for n in sizes]
     if not args.pg_only:
