@@ -190,6 +190,10 @@ class DeskApp(KeyOrderApp):
         # left: a case screen under another mode catches up when its mode is shown again.
         self.recent_changes: deque[tuple[int, frozenset[int] | None]] = deque(maxlen=RECENT_CHANGES)
         self.left_at: dict[str, int] = {}
+        # Until the first desk screen is chosen (signed in at start, or the sign-in screen), keys
+        # typed wait (KeyOrderApp.holding_keys): the blank screen shown meanwhile takes none, and
+        # F3 typed while ``--operator`` signs in must open intake once the desk is there.
+        self.starting = True
         super().__init__()
         set_language(self.lang)
         translate_bindings(self, self.lang)
@@ -201,6 +205,7 @@ class DeskApp(KeyOrderApp):
             self.sign_in_at_start(login)
         else:
             self.switch_mode("signin")
+            self.starting = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def sign_in_at_start(self, login: str) -> None:
@@ -214,11 +219,17 @@ class DeskApp(KeyOrderApp):
             operator = sign_in(self.store, login, pin_code)
         self.call_from_thread(self._started, operator)
 
-    def _started(self, operator: Operator | None) -> None:
+    async def _started(self, operator: Operator | None) -> None:
+        # Keys typed so far wait until the screen that takes them has mounted (and started the
+        # work it holds keys for: the sign-in screen's list of accounts).
         if operator is None:
-            self.switch_mode("signin")
+            await self.switch_mode("signin")
         else:
-            self.signed_in(operator)
+            await self.signed_in(operator)
+        self.starting = False
+
+    def holding_keys(self) -> bool:
+        return self.starting
 
     # --- the desk as screens know it (complaint_tui.desk.Desk) and what they ask of it ------
 
@@ -237,15 +248,16 @@ class DeskApp(KeyOrderApp):
     def operator_signed_in(self, message: SignedIn) -> None:
         self.signed_in(message.operator)
 
-    def signed_in(self, operator: Operator) -> None:
+    def signed_in(self, operator: Operator) -> AwaitMount:
         """Open the queue for ``operator`` and start watching for changes."""
         self.operator = operator
         self.store.sign_as(operator.login)  # application_name: whose desk holds the connections
         self.sub_title = f"{operator.name} · {t(f'role.{operator.role.value}', self.lang)}"
-        self.switch_mode("queue")
+        shown = self.switch_mode("queue")
         if self.poll_seconds and self.poll_timer is None:
             self.feed = ChangeFeed(self.store, health_every=max(HEALTH_SECONDS, self.poll_seconds))
             self.poll_timer = self.set_interval(self.poll_seconds, self.poll_changes, name="poll")
+        return shown
 
     @on(OpenCase)
     def show_case(self, message: OpenCase) -> None:
@@ -362,7 +374,7 @@ class DeskApp(KeyOrderApp):
         if event.state is not WorkerState.ERROR or event.worker.group == "poll":
             return
         if event.worker.group == "start":
-            self.switch_mode("signin")  # the screen says what is wrong with the login
+            self.call_later(self._started, None)  # the sign-in screen says what is wrong
             return
         error = event.worker.error
         text = error.message(self.lang) if isinstance(error, DeskError) else t("tui.error.unexpected", self.lang)

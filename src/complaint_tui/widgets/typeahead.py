@@ -12,7 +12,9 @@ keys typed while a form was mounting went to the screen under it.
 ``KeyOrderApp`` holds each typed key (and paste) back until everything the previous one caused
 has been handled (the message queues of the App and of every widget on the screen are empty,
 so a new screen has mounted and focused its first field) and until no worker that a screen on
-the stack names in its ``HOLD_KEYS_FOR`` (its save, its loading) is running. Then the key goes
+the stack (or the App) names in its ``HOLD_KEYS_FOR`` (its save, its loading, signing in at
+start) is running, nor the App says it is not ready for keys (``holding_keys``: a desk starting
+up, before the screen that takes them is there). Then the key goes
 to the widget focused at that moment, which is the widget the person saw focused when typing.
 A worker that never ends holds the keys at most ``MAX_HOLD_SECONDS``; a lookup the clerk types
 past (the owner found by phone) is not named there, and its result never moves the focus.
@@ -89,11 +91,21 @@ class KeyOrderApp(App[None]):
         if self._delivering or not self._typed:
             return
         self._delivering = True
-        self._when_quiet(self._send_or_wait, 0)
+        self._quiet_then_send()
 
-    def _send_or_wait(self) -> None:
+    def _quiet_then_send(self) -> None:
+        held_before = self._held_by_work()
+        self._when_quiet(lambda: self._send_or_wait(held_before), 0)
+
+    def _send_or_wait(self, held_before: bool) -> None:
         if self._held_by_work():
-            self.set_timer(RECHECK_SECONDS, lambda: self._when_quiet(self._send_or_wait, 0))
+            self.set_timer(RECHECK_SECONDS, self._quiet_then_send)
+            return
+        if held_before:
+            # The work ended during the round: the result it posted just before ending (a list of
+            # accounts that moves the focus to the PIN box) may still be queued. Handled in one
+            # more round, before the key goes to whatever has the focus then.
+            self._quiet_then_send()
             return
         self.call_later(self._send_one)
 
@@ -103,12 +115,19 @@ class KeyOrderApp(App[None]):
         self._delivering = False
         self._deliver_next()
 
+    def holding_keys(self) -> bool:
+        """Whether the App itself is not ready for keys yet (a desk starting up): every typed key
+        waits, whatever screen is shown meanwhile. None by default."""
+        return False
+
     def _held_by_work(self) -> bool:
-        """Whether a screen's key-holding work is still running (for at most MAX_HOLD_SECONDS)."""
+        """Whether the App is not ready for keys, or a screen's (or the App's own) key-holding
+        work is still running (for at most MAX_HOLD_SECONDS)."""
         stack = self.screen_stack
-        holding = any(
+        holders = (self, *stack)
+        holding = self.holding_keys() or any(
             worker.state in _UNFINISHED
-            and worker.node in stack
+            and worker.node in holders
             and worker.group in getattr(worker.node, "HOLD_KEYS_FOR", ())
             for worker in self.workers
         )
@@ -131,7 +150,8 @@ class KeyOrderApp(App[None]):
         focused = screen.focused
         pumps: list[MessagePump] = list(focused.ancestors_with_self) if focused is not None else [screen, self]
         for pump in pumps:
-            if pump not in self._watched and pump.is_running:
+            # Keys typed before the App runs (a desk starting up) wait for it to be running.
+            if pump not in self._watched and pump.is_running and self.is_running:
                 self._watched.add(pump)
                 pump.message_signal.subscribe(self, self._handled, immediate=True)
                 self._effects += 1  # new on the screen: what it did before this is not known
