@@ -163,9 +163,9 @@ def test_the_postgresql_copy_holds_every_row_of_the_sqlite_store(demo_file: Path
         assert cases[-1].matter_what == TRICKY
         # The indexes and constraints dropped for the load are all back, as the migrations make them.
         assert _schema(url) == _schema(pg_server.url("ctui_template"))
-        with copy.engine.connect() as conn:  # analysed: the planner knows the table's size
-            estimate = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'complaint_case'")).scalar()
-        assert estimate == len(cases)
+        with copy.engine.connect() as conn:  # analysed: the planner has the columns' statistics
+            columns = conn.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = 'complaint_case'")).scalar()
+        assert columns
         report = check(copy, [2026])
         assert report.ok, report
         assert report.audit.events > 40
