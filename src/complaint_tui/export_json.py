@@ -197,9 +197,8 @@ def document_select(
     logins: dict[int, str],
     spans: list[Span],
     end: dt.datetime,
-    ids: list[int] | None = None,
 ) -> DocumentSelect:
-    """``(case id, JSON line)`` for every case ``filt`` matches (or only ``ids``), by id."""
+    """``(case id, JSON line)`` for every case ``filt`` matches, by id."""
     d = _Dialect(store.engine.dialect.name)
     table = sorted(logins.items())
     pairs: list[Any] = []
@@ -222,8 +221,6 @@ def document_select(
     conds = filter_conditions(store, None, filt, now)
     if conds:
         stmt = stmt.where(and_(*conds))
-    if ids is not None:
-        stmt = stmt.where(col(Case.id).in_(ids))
     return stmt.order_by(col(Case.id))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from complaint_tui import exporting
+from complaint_tui import export_json, exporting
 from complaint_tui.db import Store
 from complaint_tui.exporting import ExportFormat
 from complaint_tui.models import AuditEvent, Case, StepClock
@@ -83,7 +83,7 @@ def is_sqlite(store: Store) -> bool:
 
 
 def test_documents_from_sql_equal_the_reference(
-    store: Store, team: Team, write_csv: WriteCsv, built_in_python: list[int]
+    store: Store, team: Team, write_csv: WriteCsv, built_in_python: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """S4.3, S6.5: quotes, commas, line breaks, tabs, formula starts, Chinese, NULLs, unknown
     codes, a merged case, one case through every step (every list), masked and full phones.
@@ -92,6 +92,9 @@ def test_documents_from_sql_equal_the_reference(
     as_the_demo_writes(store)
     assert export_bytes(store, ExportFormat.JSONL) == reference_jsonl(store)
     assert export_bytes(store, ExportFormat.JSONL, include_pii=True) == reference_jsonl(store, include_pii=True)
+    # A centre with many staff: logins are then looked up by halving the list first.
+    monkeypatch.setattr(export_json, "_LINEAR", 1)
+    assert export_bytes(store, ExportFormat.JSONL) == reference_jsonl(store)
     if is_sqlite(store):
         assert built_in_python == []
 
