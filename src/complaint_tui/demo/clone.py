@@ -24,6 +24,14 @@ What a copy keeps and what it changes:
   from :func:`complaint_tui.audit_chain.canonical` itself), so only the formatting and SHA-256
   run per event. A thread does this while the database copies the other tables (sqlite3 and
   psycopg release the GIL while the statement runs).
+- The statistics' tallies are the template's counted once, times the copies, less the cases the
+  last copy leaves out (``Cloner.tallies``): a copy counts as the template does.
+
+Where the time goes (issue 11 item 6, a 100,000-case demo, per copy of 2,000 stories, CPU on
+this project's loaded 2-core machine): inserting the copy's 47,000 audit events about 0.16 s,
+sealing them 0.19 s in the thread (SHA-256 alone 0.09 s: a sequential chain, 45 s at a million
+cases), the other tables' ``INSERT ... SELECT`` 0.13 s, their search documents 0.08 s. The
+sealing overlaps the copying; the events' insert follows it.
 
 When ``cases`` is not a multiple of ``copies`` the last copy leaves out the latest template
 cases that take part in no merge (a merge points at another case of the same copy), and their
