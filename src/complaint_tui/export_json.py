@@ -10,10 +10,12 @@ written alike, and ``json_object`` keeps its keys in argument order.
 
 Where SQL cannot be sure of the Python bytes a value holds ``MARK`` instead, and the caller
 builds that case's document in Python (exporting.py): a time outside the zone window or not in
-the stored form, a date not in ``YYYY-MM-DD``, a stored JSON value that is not valid JSON or
-holds an escape other than ``\\" \\\\ \\b \\f \\n \\r \\t`` (a ``\\u`` escape is written as the
-character itself by ``ensure_ascii=False``). Stored JSON written by Python's ``json`` (the app,
-the demo) is otherwise what ``json.dumps`` writes once the whitespace is gone: ``json()``.
+the stored form, a date not in ``YYYY-MM-DD``. A stored JSON value (the audit's before and
+after) is written by ``json()`` when it is valid and holds neither a ``\\u`` nor a ``\\/``
+escape (Python's ``json`` writes every other escape as SQLite keeps it, and once the whitespace
+is gone the rest is the same text); otherwise the SQL writes a placeholder naming its row, and
+``fill_stored_json`` puts in what Python writes, value by value (the services store Chinese as
+``\\u`` escapes: a whole Python build per case would cost a real store the fast path).
 
 SQLite only: PostgreSQL's JSON text differs in spacing; there the Python path runs.
 """
@@ -21,12 +23,16 @@ SQLite only: PostgreSQL's JSON text differs in spacing; there the Python path ru
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     ColumnElement,
+    Connection,
     Date,
     Integer,
     LargeBinary,
@@ -111,14 +117,68 @@ def _iso_date(value: Any) -> ColumnElement[Any]:
     return case((value.is_(None), null()), (ok, text), else_=_lit(MARK))
 
 
-def _json_value(value: Any) -> ColumnElement[Any]:
+def _json_value(value: Any, table: Table) -> ColumnElement[Any]:
     """Stored JSON text as ``json.dumps(json.loads(text), ensure_ascii=False, separators=(",",
-    ":"))`` writes it, or ``MARK``: valid JSON with neither of the two escapes Python writes
+    ":"))`` writes it, when it is valid JSON with neither of the two escapes Python writes
     otherwise, ``\\u`` and ``\\/`` (an escaped backslash before a ``u`` or ``/`` is a false
-    alarm only). ``json_valid`` and ``json`` share one parse (SQLite caches it)."""
+    alarm only); ``json_valid`` and ``json`` share one parse (SQLite caches it). Any other
+    value (the services store Chinese as ``\\u`` escapes) is a placeholder naming its row,
+    which ``fill_stored_json`` replaces with what Python writes."""
     text = coerce(value, String)
     plain = and_(func.instr(text, _lit("\\u")) == 0, func.instr(text, _lit("\\/")) == 0, func.json_valid(text) == 1)
-    return func.json(case((value.is_(None), null()), (plain, text), else_=_lit(f'"{MARK}"')))
+    placeholder = _lit(f'"{MARK}{table.name}.{value.name}.') + cast(table.c.id, Text) + _lit('"')
+    return func.json(case((value.is_(None), null()), (plain, text), else_=placeholder))
+
+
+# A placeholder as json_object writes it: the mark, table, column and row id, quoted.
+_PLACEHOLDER = re.compile(rb'"\xef\xbf\xbf([a-z_]+)\.([a-z_]+)\.([0-9]+)"')
+
+
+def _json_columns() -> dict[tuple[str, str], Table]:
+    out: dict[tuple[str, str], Table] = {}
+    for _name, model in DOCUMENT_LISTS:
+        table: Table = model.__table__
+        out |= {(table.name, c.name): table for c in table.columns if isinstance(c.type, JSON)}
+    return out
+
+
+def fill_stored_json(
+    conn: Connection, lines: list[bytes], marked: list[int], case_ids: list[int], encode: Callable[[Any], str]
+) -> list[int]:
+    """Replace in ``lines[i]`` (``i`` in ``marked``, the line of case ``case_ids[i]``) each
+    placeholder of ``_json_value`` with ``encode(json.loads(stored value))``, read here for
+    all of them at once. Returns the lines left for Python to build whole: one that still holds
+    a mark, or a placeholder that is not one (a text typed to look like it: its row is not
+    of that case, its value is one the SQL wrote itself, or it appears twice)."""
+    found = {i: _PLACEHOLDER.findall(lines[i]) for i in marked}
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for hits in found.values():
+        for t, c, n in hits:
+            wanted.setdefault((t.decode(), c.decode()), set()).add(int(n))
+    columns = _json_columns()
+    values: dict[tuple[bytes, bytes, bytes], tuple[int, bytes]] = {}
+    for (t, c), ids in wanted.items():
+        table = columns.get((t, c))
+        if table is None:
+            continue
+        stored = coerce(table.c[c], String)
+        query = select(table.c.id, table.c.case_id, stored, func.json_valid(stored)).where(table.c.id.in_(ids))
+        for row_id, case_id, raw, valid in conn.execute(query):
+            # A placeholder only where the SQL's test in _json_value failed; invalid JSON is
+            # left to the Python build, which refuses it as it always has.
+            if raw is not None and valid and ("\\u" in raw or "\\/" in raw):
+                key = (t.encode(), c.encode(), str(row_id).encode())
+                values[key] = (int(case_id), encode(json.loads(raw)).encode("utf-8"))
+    whole: list[int] = []
+    for i in marked:
+        hits = found[i]
+        genuine = all(k in values and values[k][0] == case_ids[i] for k in hits) and len(set(hits)) == len(hits)
+        line = _PLACEHOLDER.sub(lambda m: values[(m[1], m[2], m[3])][1], lines[i]) if genuine and hits else lines[i]
+        if MARK_BYTES in line:
+            whole.append(i)
+        else:
+            lines[i] = line
+    return whole
 
 
 def supported(table: Table) -> bool:
@@ -143,7 +203,7 @@ def _child_value(
     if isinstance(c.type, Date):
         return _iso_date(c)
     if isinstance(c.type, JSON):
-        return _json_value(c)
+        return _json_value(c, c.table)
     return coerce(c, String) if isinstance(c.type, (String, Text)) else c
 
 

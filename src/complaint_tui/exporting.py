@@ -460,10 +460,14 @@ def jsonl_chunks(
         select_documents = export_json.document_select(store, filt, now, **options)
         for chunk in _raw_stream(conn, select_documents, DOCUMENT_CHUNK):
             lines: list[bytes] = [r[1] for r in chunk]
-            fix = {chunk[i][0]: i for i, line in enumerate(lines) if export_json.MARK_BYTES in line}
-            if not fix:
+            marked = [i for i, line in enumerate(lines) if export_json.MARK_BYTES in line]
+            if marked:  # stored JSON Python writes otherwise, filled in value by value
+                ids = [int(r[0]) for r in chunk]
+                marked = export_json.fill_stored_json(conn, lines, marked, ids, _encode_json)
+            if not marked:
                 yield lines
                 continue
+            fix = {chunk[i][0]: i for i in marked}
             stmt = _case_select(store, QueueFilter(), now).where(col(Case.id).in_(list(fix)))
             for case_id, line in zip(fix, _encoded(_documents(conn, stmt, zone, logins, include_pii)), strict=True):
                 lines[fix[case_id]] = line
