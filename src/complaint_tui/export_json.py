@@ -3,7 +3,8 @@ item 5: a Python dict per case through ``json.dumps`` ran at a few hundred cases
 
 One statement gives, per case in id order, its whole document as UTF-8 bytes with its line end:
 ``json_object`` of the export columns, then one ``json_group_array`` per list of
-``DOCUMENT_LISTS``, each an ordered subquery over that table's ``case_id`` index. SQLite's JSON
+``DOCUMENT_LISTS`` (a subquery through that table's ``case_id`` index, so in id order), joined
+by one ``printf``. SQLite's JSON
 strings are escaped as ``json.dumps(ensure_ascii=False)`` escapes them (quote, backslash, the
 short escapes, other control characters as lower-case ``\\u00XX``), integers and NULLs are
 written alike, and ``json_object`` keeps its keys in argument order.
