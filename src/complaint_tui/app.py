@@ -219,7 +219,10 @@ class DeskApp(KeyOrderApp):
             operator = sign_in(self.store, login, pin_code)
         self.call_from_thread(self._started, operator)
 
-    async def _started(self, operator: Operator | None) -> None:
+    def _started(self, operator: Operator | None) -> None:
+        self.call_later(self._show_first_screen, operator)
+
+    async def _show_first_screen(self, operator: Operator | None) -> None:
         # Keys typed so far wait until the screen that takes them has mounted (and started the
         # work it holds keys for: the sign-in screen's list of accounts).
         if operator is None:
@@ -374,7 +377,7 @@ class DeskApp(KeyOrderApp):
         if event.state is not WorkerState.ERROR or event.worker.group == "poll":
             return
         if event.worker.group == "start":
-            self.call_later(self._started, None)  # the sign-in screen says what is wrong
+            self._started(None)  # the sign-in screen says what is wrong with the login
             return
         error = event.worker.error
         text = error.message(self.lang) if isinstance(error, DeskError) else t("tui.error.unexpected", self.lang)

@@ -68,7 +68,7 @@ async def test_keys_typed_while_the_desk_signs_in_at_start_reach_the_intake_in_o
         def phone_typed() -> bool:
             return isinstance(app.screen, IntakeScreen) and value_of(app, "#f-phone") == "13812345678"
 
-        await wait_until(pilot, phone_typed, timeout=30)
+        await wait_until(pilot, phone_typed, timeout=90)
         assert app.screen.query_one("#f-channel", ChoiceBar).value == "hotline"
         assert app.keys_waiting == 0
 
@@ -86,5 +86,5 @@ async def test_a_pin_typed_before_the_sign_in_screen_is_up_signs_in(slow_sign_in
             screen = app.screen
             return isinstance(screen, QueueScreen) and bool(screen.sections) and screen.sort != screen.sections[0].sort
 
-        await wait_until(pilot, queue_sorted, timeout=30)
+        await wait_until(pilot, queue_sorted, timeout=90)
         assert app.operator is not None and app.operator.login == "zhao"
