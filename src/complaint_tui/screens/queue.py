@@ -56,6 +56,15 @@ class CasesCounted(Message):
     total: int
 
 
+def _lines(width: int, room: int, most: int | None) -> int | None:
+    """How many lines a text ``width`` cells wide takes in ``room`` columns, when that is sure:
+    one, or the line's most when it holds no more than two (wrapped at words, a text shorter
+    than two widths may still take three lines); None when not sure."""
+    if width <= room:
+        return 1
+    return most if most is not None and most <= 2 else None
+
+
 def merge_filters(base: QueueFilter, extra: QueueFilter, search: str) -> QueueFilter:
     """The section's filter narrowed by the filter form's choices and the search words."""
     changes: dict[str, Any] = {}
@@ -322,8 +331,10 @@ class QueueScreen(DeskScreen):
         """Show ``content`` in the line ``selector``, unless it shows it already.
 
         Every update of a line asked for a layout of the whole screen, and each layout repainted
-        the table: a page swap painted the table four times (issue 11 item 8). A text of the same
-        width as the one it replaces takes the same room, so it is only repainted.
+        the table: a page swap painted the table four times (issue 11 item 8). A line takes the
+        whole width of the screen: a text that needs as many lines as the one it replaces takes
+        the same room, so it is only repainted (the page number and the highlighted case's
+        detail change on every swap, their length with them).
         """
         if isinstance(content, Text):
             key = (content.plain, tuple(content.spans), str(content.style))
@@ -333,8 +344,19 @@ class QueueScreen(DeskScreen):
         if before == key:
             return
         self.texts[selector] = key
-        same_room = before is not None and cell_len(before[0]) == cell_len(key[0])
-        self.query_one(selector, Static).update(content, layout=not same_room)
+        line = self.query_one(selector, Static)
+        room = line.content_size.width
+        most = line.styles.max_height
+        most_lines = int(most.value) if most is not None and most.is_cells else None
+        taken = _lines(cell_len(key[0]), room, most_lines)
+        same_room = (
+            before is not None
+            and room > 0
+            and line.display
+            and taken is not None
+            and taken == _lines(cell_len(before[0]), room, most_lines)
+        )
+        line.update(content, layout=not same_room)
 
     def show_sections(self) -> None:
         line = Text()
