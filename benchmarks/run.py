@@ -350,6 +350,8 @@ def measure(
     for row in rows_for(store, url, raw):
         if only in row.name and not any(part and part in row.name for part in skip.split(",")):
             figures[row.name] = median_pair(row.ours, row.raw, repeat, clock)
+            # As it goes, to the error stream: a run at a million cases takes a while.
+            print(f"  {row.name}: {figures[row.name][0]:.2f} / {figures[row.name][1]:.2f} ms", file=sys.stderr)
     store.engine.dispose()
     return n, figures
 
