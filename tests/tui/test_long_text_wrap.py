@@ -10,9 +10,10 @@ from __future__ import annotations
 import unicodedata
 
 from textual.app import App, ComposeResult
+from textual.document._document import Document
 
 from complaint_tui.textual_private import screen_lines
-from complaint_tui.widgets.long_text import LongText, wrap_offsets
+from complaint_tui.widgets.long_text import ChineseWrappedDocument, LongText, wrap_offsets
 
 # Written out here, not read from the module under test: the marks that never begin a line and
 # the marks that never end one (Chinese typesetting's line-start rules).
@@ -73,6 +74,8 @@ def test_latin_words_and_numbers_stay_whole() -> None:
     text = "请回电13900001111或发邮件给wang@example.com谢谢"
     assert wrapped(text, 16) == ["请回电", "13900001111或发", "邮件给", "wang@example.com", "谢谢"]
     assert wrapped("room 1704 leaks again", 10) == ["room 1704 ", "leaks ", "again"]
+    # A space just past the edge stays at the end of its line (in the cursor's cell).
+    assert wrapped("room 1704 leaks", 9) == ["room 1704 ", "leaks"]
     assert wrapped("2026-11-20上午十点", 12) == ["2026-11-20上", "午十点"]
 
 
@@ -80,7 +83,20 @@ def test_a_word_longer_than_the_line_and_a_row_of_marks_are_folded_at_the_edge()
     assert wrapped("abcdefghij", 4) == ["abcd", "efgh", "ij"]
     assert wrapped("。。。。。。", 4) == ["。。", "。。", "。。"]
     assert wrap_offsets("", 10) == []
+    # A tab is as wide as its stop: "项目" takes 4 cells, the tab 4 more.
+    assert wrapped("项目\t漏水严重", 10) == ["项目\t漏", "水严重"]
     assert wrapped("中", 1) == ["中"]
+
+
+def test_an_edit_wraps_again_the_lines_it_changed() -> None:
+    """Typing re-wraps only the edited lines (``wrap_range``), by the same rules."""
+    document = Document("业主来电\n墙面发霉")
+    view = ChineseWrappedDocument(document, width=10)
+    result = document.replace_range((0, 4), (0, 4), " 楼上卫生间防水层老化，漏水")
+    view.wrap_range((0, 4), (0, 4), result.end_location)
+    assert view.get_sections(0) == ["业主来电 ", "楼上卫生间", "防水层老", "化，漏水"]
+    assert view.get_sections(1) == ["墙面发霉"]
+    assert view.height == 5
 
 
 class _Field(App[None]):

@@ -46,10 +46,10 @@ def _is_wide(character: str) -> bool:
 def _may_break_before(line: str, index: int) -> bool:
     """Whether a wrapped line may begin at ``line[index]`` (0 < index < len(line))."""
     before, after = line[index - 1], line[index]
+    if before == " ":
+        return True  # after a space, inside a run of them too
     if after == " ":
         return False  # spaces stay at the end of the line they follow
-    if before == " ":
-        return True
     if not (_is_wide(before) or _is_wide(after)):
         return False  # inside a Latin word or number
     return after not in NO_LINE_START and before not in NO_LINE_END
@@ -92,7 +92,7 @@ def wrap_offsets(line: str, width: int, tab_width: int = 4) -> list[int]:
         start = cut
 
 
-class _ChineseWrappedDocument(WrappedDocument):
+class ChineseWrappedDocument(WrappedDocument):
     """Textual's wrapped view of a document, with the lines broken by ``wrap_offsets``.
 
     Textual's own offsets are computed first (they also measure the tabs), then each line
@@ -127,14 +127,14 @@ class LongText(TextArea):
     """A multi-line form field (module docstring)."""
 
     # The TextArea makes a new wrapped view for each document it is given (``load_text``):
-    # whatever it makes, this field keeps a ``_ChineseWrappedDocument`` of the same document.
+    # whatever it makes, this field keeps a ``ChineseWrappedDocument`` of the same document.
     @property
     def wrapped_document(self) -> WrappedDocument:
         return self._chinese_wrapped
 
     @wrapped_document.setter
     def wrapped_document(self, wrapped: WrappedDocument) -> None:
-        self._chinese_wrapped: WrappedDocument = _ChineseWrappedDocument(wrapped.document)
+        self._chinese_wrapped: WrappedDocument = ChineseWrappedDocument(wrapped.document)
 
     # Three lines of text when empty, eight at most (the border takes two rows).
     DEFAULT_CSS = """
