@@ -107,6 +107,9 @@ EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("updated_at", Kind.TIME, Case.updated_at),
     # Issue 9 item 6; appended last so every earlier column keeps its position.
     ExportColumn("estate", Kind.CODE, Case.estate, "policy:estates"),
+    # Migration 0011: who called, as given at intake (not always the owner); appended last too.
+    ExportColumn("caller_name", Kind.TEXT, Case.caller_name),
+    ExportColumn("caller_phone", Kind.PHONE, Case.caller_phone),
 )
 COLUMN_CODES: tuple[str, ...] = tuple(c.code for c in EXPORT_COLUMNS)
 

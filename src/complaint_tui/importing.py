@@ -513,7 +513,7 @@ def _write(
         clean = p.row.clean
         keys = {
             "number": number,
-            "owner_id": owners[clean.phone],
+            "owner_id": owners[clean.phone][0],
             "room_id": rooms[(clean.estate, clean.building, clean.unit, clean.room)],
             "object_staff_id": subjects[p.subject_login] if p.subject_login else None,
         }
@@ -542,7 +542,10 @@ def _write(
             if name != "at":
                 update_table.set(params, name, value)
         receipts.append(params)
-        docs.append((case_id, join_documents(document([number]), p.doc_rest)))
+        # The owner's name when the row's caller is someone else (as ``case_document`` has it).
+        owner_name = owners[p.row.clean.phone][1]
+        other = document([owner_name]) if owner_name != p.row.clean.owner_name else ""
+        docs.append((case_id, join_documents(document([number]), other, p.doc_rest)))
         events.append(Event(case_id, operator.id, now, Action.INTAKE.value, 1, None, p.after))
         summary.imported.append(ImportedCase(p.line, p.source_id, number, p.row.clocks[0].due_at))
     clock_table.insert(conn, clocks)
@@ -622,15 +625,20 @@ def _take_numbers(conn: Connection, policy: Policy, rows: list[_BulkRow]) -> lis
     return numbers
 
 
-def _owners(conn: Connection, rows: list[_BulkRow], now: dt.datetime) -> dict[str, int]:
-    """``services.intake.find_or_create_owner`` for every row: owners created in the order the
-    file first names them; an owner named more than once keeps the last name given."""
-    latest: dict[str, str] = {}
+def _owners(conn: Connection, rows: list[_BulkRow], now: dt.datetime) -> dict[str, tuple[int, str]]:
+    """``services.intake.find_or_create_owner`` for every row, as the rows one by one would: an
+    owner is created in the order the file first names them, with the first name given; a known
+    owner keeps their name (each case keeps its row's name as the caller's). Phone → (id, name)."""
+    first: dict[str, str] = {}
     for p in rows:
-        latest[p.row.clean.phone] = p.row.clean.owner_name
-    owners = [{"name": name, "phone": phone, "created_at": now} for phone, name in latest.items()]
-    _insert_many(conn, _owner, owners, "ON CONFLICT (phone) DO UPDATE SET name = excluded.name")
-    return _ids_by(conn, _owner.c.phone, list(latest))
+        first.setdefault(p.row.clean.phone, p.row.clean.owner_name)
+    owners = [{"name": name, "phone": phone, "created_at": now} for phone, name in first.items()]
+    _insert_many(conn, _owner, owners, "ON CONFLICT (phone) DO NOTHING")
+    found: dict[str, tuple[int, str]] = {}
+    for part in _chunks(list(first)):
+        stmt = select(_owner.c.phone, _owner.c.id, _owner.c.name).where(_owner.c.phone.in_(part))
+        found.update({str(phone): (int(i), str(name)) for phone, i, name in conn.execute(stmt)})
+    return found
 
 
 def _rooms(conn: Connection, rows: list[_BulkRow]) -> dict[tuple[str, str, str, str], int]:

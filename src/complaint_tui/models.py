@@ -381,6 +381,12 @@ class Case(SQLModel, table=True):
     # Migration 0007: the room's estate, kept on the case so a desk bound to its estates reads
     # its queue from the indexes below without joining the rooms.
     estate: str = _estate()
+    # Migration 0011: who called, as given at intake. The caller is not always the owner (a
+    # tenant, a relative, a neighbour on the owner's phone): the owner's record keeps its name,
+    # the case keeps the caller's. The phone is the one the owner was found by at intake, kept
+    # when a correction later gives the owner another number.
+    caller_name: str = Field(default="", sa_type=String(100))
+    caller_phone: str = Field(default="", sa_type=String(20))
 
 
 class StepClock(SQLModel, table=True):

@@ -418,6 +418,8 @@ class CaseSim:
             "created_at": received,
             "updated_at": received,
             "estate": DEFAULT_ESTATE,
+            "caller_name": self.owner.name,  # the demo's callers are the owners
+            "caller_phone": self.owner.phone,
             "evidence": files,
         }
         if raised_from:

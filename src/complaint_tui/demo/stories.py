@@ -898,6 +898,8 @@ class Generator:
                 ts(case.received_at),
                 ts(updated),
                 DEFAULT_ESTATE,  # the demo is one estate
+                case.owner.name,  # the demo's callers are the owners (migration 0011)
+                case.owner.phone,
             ),
         )
         doc_case = DocCase(case.number, case.object_text, case.what, case.where, case.state, case.demand)

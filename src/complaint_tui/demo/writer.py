@@ -90,6 +90,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at",
         "updated_at",
         "estate",
+        "caller_name",
+        "caller_phone",
     ),
     "step_clock": (
         "id",

@@ -233,6 +233,10 @@ class CaseDetail:
     actions: dict[Action, Refusal | None]
     # Every staff member's name by id, for the history's "handler: 王芳 → 李强" (ids in the trail).
     staff_names: dict[int, str] = field(default_factory=dict)
+    # Who called, as given at intake (migration 0011): a tenant or a relative on the owner's
+    # phone; its phone masked as ``phone`` is.
+    caller_name: str = ""
+    caller_phone: str = ""
 
     @property
     def finding(self) -> FindingView | None:
@@ -298,6 +302,8 @@ _CASE_COLUMNS = (
     "withdrawn_reason",
     "owner_rejects_decision",
     "external_recourse",
+    "caller_name",
+    "caller_phone",
 )
 _CASE_SQL = (
     "SELECT "
@@ -516,6 +522,8 @@ def case_detail(store: Store, viewer: Operator | None, case_id: int, now: dt.dat
         withdrawn_reason=c["withdrawn_reason"],
         owner_rejects_decision=bool(c["owner_rejects_decision"]),
         external_recourse=c["external_recourse"],
+        caller_name=c["caller_name"],
+        caller_phone=shown_phone(c["caller_phone"], viewer, store.policy, c["assignee_id"]),
         steps=step_states(clocks, now, c["paused_at"]),
         clocks=clocks,
         evidence=[

@@ -98,9 +98,19 @@ def correct_intake(
         if any(f in changed for f in OWNER_FIELDS):
             # The owner is found by the phone as at intake: a corrected number may be another
             # owner's; a corrected name is the name of that number from now on.
-            new_owner = find_or_create_owner(session, after["owner_name"], after["phone"], step.now)
+            new_owner = find_or_create_owner(session, after["owner_name"], after["phone"], step.now, rename=True)
             assert new_owner.id is not None
             case.owner_id = new_owner.id
+            if new_owner.name != before["owner_name"] and new_owner.id == owner.id:
+                # The owner's other cases are found by the owner's new name too.
+                others = select(Case).where(Case.owner_id == owner.id, Case.id != case.id)
+                for other in session.exec(others).all():
+                    reindex_case(session, store.dialect, other)
+            # A caller who was the owner was mistyped with them; another caller stays as given.
+            if case.caller_name == before["owner_name"]:
+                case.caller_name = after["owner_name"]
+            if case.caller_phone == before["phone"]:
+                case.caller_phone = after["phone"]
         if any(f in changed for f in ROOM_FIELDS):
             new_room = find_or_create_room(session, after["building"], after["unit"], after["room"], case.estate)
             assert new_room.id is not None

@@ -1,7 +1,8 @@
 """Intake (SPEC S1): record a complaint completely, number it, start its clocks, tell the owner.
 
 ``intake()`` validates every field at once (``InvalidInput`` lists each broken rule), finds or
-creates the owner by the normalised phone and the room by its address, gives the case a
+creates the owner by the normalised phone and the room by its address (a known owner keeps
+their name: the case keeps the caller's name and phone as given), gives the case a
 human-readable number that stays unique when desks save at the same moment, stores evidence
 by hash, starts the first-response and resolution clocks, and records the receipt told to the
 owner (S6.1). A safety case is raised to the most urgent level at once (S6.3).
@@ -223,10 +224,14 @@ def _insert_ignoring_duplicates(
     session.execute(stmt)
 
 
-def find_or_create_owner(session: Session, name: str, phone: str, now: dt.datetime) -> Owner:
-    """The owner with this phone, created if new; the latest name given for the number is kept."""
+def find_or_create_owner(session: Session, name: str, phone: str, now: dt.datetime, *, rename: bool = False) -> Owner:
+    """The owner with this phone, created with ``name`` if new.
+
+    A known owner keeps their name unless ``rename`` (a correction of the owner's record): the
+    caller is not always the owner, and a call must not rename the owner of every earlier case.
+    """
     _insert_ignoring_duplicates(
-        session, Owner, ["phone"], {"name": name, "phone": phone, "created_at": now}, {"name": name}
+        session, Owner, ["phone"], {"name": name, "phone": phone, "created_at": now}, {"name": name} if rename else {}
     )
     return session.exec(select(Owner).where(Owner.phone == phone).execution_options(populate_existing=True)).one()
 
@@ -341,6 +346,9 @@ def plan_intake_row(
         "contact_confirmed": form.contact_confirmed,
         "owner_id": 0,
         "room_id": 0,
+        # The caller as given (migration 0011): the owner found by the phone keeps their name.
+        "caller_name": clean.owner_name,
+        "caller_phone": clean.phone,
         "object_kind": clean.object_kind,
         "object_text": clean.object_text,
         "object_staff_id": None,
@@ -487,7 +495,7 @@ def write_intake(
         store_evidence(session, case.id, operator.id, item, at=now)
     session.add(OwnerUpdate(**receipt_columns(policy, row, case.id, case.number, operator.id, now)))
     refresh_queue_keys(session, case)
-    write_document(session, store.dialect, case.id, case_document(case, owner, room))
+    write_document(session, store.dialect, case.id, case_document(case, owner, room, caller=case.caller_name))
     audit(
         session, operator, Action.INTAKE.value, case, None, intake_after(record_dict(case, exclude={"id"}), row), at=now
     )

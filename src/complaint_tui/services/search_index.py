@@ -9,12 +9,15 @@ from complaint_tui.models import Case, CaseContact, Owner, Room
 from complaint_tui.search_text import document
 
 
-def case_document(case: Case, owner: Owner, room: Room, extra: list[str] | None = None) -> str:
+def case_document(case: Case, owner: Owner, room: Room, extra: list[str] | None = None, *, caller: str = "") -> str:
+    """The case's search document; ``caller``: the name given at intake (``Case.caller_name``),
+    which finds the case too when it is not the owner's."""
     last4 = owner.phone.replace("-", "")[-4:]
     return document(
         [
             case.number,
             owner.name,
+            caller if caller != owner.name else "",
             owner.phone.replace("-", ""),
             last4,
             room.building,
@@ -51,4 +54,5 @@ def reindex_case(session: Session, dialect: str, case: Case) -> None:
     room = session.get(Room, case.room_id)
     assert owner is not None and room is not None and case.id is not None
     appended = session.exec(select(CaseContact.content).where(CaseContact.case_id == case.id)).all()
-    write_document(session, dialect, case.id, case_document(case, owner, room, list(appended)))
+    doc = case_document(case, owner, room, list(appended), caller=case.caller_name)
+    write_document(session, dialect, case.id, doc)

@@ -89,6 +89,9 @@ class CaseView:
             ("received_at", f"{self.when(d.received_at)}  {d.received_by}"),
             ("owner_name", d.owner_name),
             ("phone", d.phone),
+            # The caller where it is not the owner (a tenant, a relative on the owner's phone).
+            *([("caller_name", d.caller_name)] if d.caller_name and d.caller_name != d.owner_name else []),
+            *([("caller_phone", d.caller_phone)] if d.caller_phone and d.caller_phone != d.phone else []),
             ("tui.case.address", f"{d.building} {d.unit} {d.room}"),
             ("object_kind", tr(f"object_kind.{d.object_kind}")),
             ("object_text", d.object_text + (f" ({d.object_staff})" if d.object_staff else "")),
@@ -316,7 +319,7 @@ class CaseView:
                 self.tr(f"tui.case.col.{column}"), ratio=3 if column == "change" else None, overflow="fold"
             )
         for a in d.history:
-            change = self.change_words(a.before, a.after, d.staff_names)
+            change = self.change_words(a.before, a.after, d.staff_names, owner_name=d.owner_name)
             table.add_row(self.when(a.at), a.who, self.action_words(a.action), change)
         return table
 
@@ -343,10 +346,16 @@ class CaseView:
         return str(value)
 
     def change_words(
-        self, before: dict[str, Any] | None, after: dict[str, Any] | None, names: Mapping[int, str] | None = None
+        self,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        names: Mapping[int, str] | None = None,
+        *,
+        owner_name: str | None = None,
     ) -> str:
         """The status move, the changed fields and the words recorded, in plain words; other
-        details stay in the export."""
+        details stay in the export. ``owner_name``: the case's owner, beside whom an intake
+        names its caller when the caller was someone else (migration 0011)."""
         before, after, names = before or {}, after or {}, names or {}
         colon = "：" if self.lang == "zh" else ": "
         parts = []
@@ -354,6 +363,9 @@ class CaseView:
             old = before.get("status")
             new = self.tr(f"status.{after['status']}")
             parts.append(f"{self.tr(f'status.{old}')} → {new}" if old else new)
+        caller = after.get("caller_name")
+        if owner_name is not None and not before and isinstance(caller, str) and caller and caller != owner_name:
+            parts.append(f"{self.tr('field.caller_name')}{colon}{caller}")
         for name in ("assignee_id", "department", "category", "urgency", "reopen_count", "cycle"):
             # A reclassification records the category it had beside the new one (``<name>_before``).
             had = f"{name}_before" if name not in before and f"{name}_before" in after else None
