@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from complaint_tui.desk import CaseChanged
 from complaint_tui.errors import DeskError, EditConflict, InvalidInput
@@ -38,9 +38,11 @@ from complaint_tui.services import CaseChange
 from complaint_tui.verbs import CaseRef, FormContext, FormField, build, form_fields, verb_of
 from complaint_tui.verbs.asks import handlers
 from complaint_tui.widgets.choice import ChoiceBar
+from complaint_tui.widgets.field_input import FieldInput
 from complaint_tui.widgets.fields import FieldBlock
 from complaint_tui.widgets.long_text import LongText
 from complaint_tui.widgets.picker import SHOWN, PickerBar
+from complaint_tui.widgets.steady_footer import SteadyFooter
 from complaint_tui.workflow import Action
 
 # Named here too: the intake screen opens the "append" dialog with them.
@@ -118,7 +120,7 @@ class ActionForm(DeskModal[CaseChange | None]):
                 yield Static(self.tr("tui.form.confirm", action=action), id="form-confirm")
             for spec in self.fields:
                 yield FieldBlock(spec.name, label(spec.name, self.lang), self.make_widget(spec))
-            yield Footer()
+            yield SteadyFooter()
 
     def make_widget(self, spec: FormField) -> Widget:
         ask = spec.ask
@@ -138,7 +140,7 @@ class ActionForm(DeskModal[CaseChange | None]):
             return Checkbox(label(spec.name, self.lang), bool(default), id=wid)
         if ask.kind == "long":
             return LongText(str(default or ""), id=wid)
-        return Input(str(default or ""), id=wid, placeholder=PLACEHOLDERS.get(ask.kind, ""), password=ask.password)
+        return FieldInput(str(default or ""), id=wid, placeholder=PLACEHOLDERS.get(ask.kind, ""), password=ask.password)
 
     def on_mount(self) -> None:
         self.opened_with = self.values()

@@ -65,6 +65,7 @@ from complaint_tui.validation import (
 from complaint_tui.views.times import DAY_TIME, local
 from complaint_tui.widgets.choice import ChoiceBar
 from complaint_tui.widgets.evidence_list import EvidenceList
+from complaint_tui.widgets.field_input import FieldInput
 from complaint_tui.widgets.fields import FieldBlock, RuleValidator
 from complaint_tui.widgets.key_bar import KeyBar
 from complaint_tui.widgets.long_text import LongText
@@ -220,7 +221,7 @@ class IntakeScreen(DeskScreen):
         validators = [RuleValidator(name, rule, *args, lang=self.lang, optional=optional)] if rule else []
         if name in LONG_TEXTS:
             return self.block(name, LongText(id=f"f-{name}", validators=validators, **kw))
-        return self.block(name, Input(id=f"f-{name}", validators=validators, validate_on=["blur"], **kw))
+        return self.block(name, FieldInput(id=f"f-{name}", validators=validators, validate_on=["blur"], **kw))
 
     def compose(self) -> ComposeResult:
         p, lang = self.desk.policy, self.lang
@@ -266,9 +267,9 @@ class IntakeScreen(DeskScreen):
                 yield Static(self.tr("tui.intake.evidence"), classes="section-title")
                 with Horizontal(classes="row"):
                     for name, hint in (("path", "~/photos/leak.jpg"), ("source", ""), ("taken_on", "YYYY-MM-DD")):
-                        box = Input(id=f"f-evidence_{name}", placeholder=hint, classes="evidence-field")
+                        box = FieldInput(id=f"f-evidence_{name}", placeholder=hint, classes="evidence-field")
                         yield self.block(f"evidence_{name}", box)
-                yield self.block("evidence_note", Input(id="f-evidence_note", classes="evidence-field"))
+                yield self.block("evidence_note", FieldInput(id="f-evidence_note", classes="evidence-field"))
                 yield Static(self.tr("tui.intake.no_evidence"), id="evidence-none")
                 yield EvidenceList(id="evidence-list")
                 yield Button(self.tr("tui.intake.save_button"), id="save", variant="primary")
