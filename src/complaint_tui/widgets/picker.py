@@ -87,9 +87,13 @@ class PickerBar(ChoiceBar):
         self.narrow()
 
     def narrow(self) -> None:
+        width = self.content_size.width
+        lines = len(self.rows(width))
         self.options = self.shown()
         self.cursor = 0
-        self.refresh(layout=True)
+        # The screen is laid out again only when the picker's height changes, not for every
+        # typed letter: a layout redoes the whole form (issue 8, item 12; widgets.field_input).
+        self.refresh(layout=len(self.rows(width)) != lines)
 
     # --- what shows -------------------------------------------------------------------------
 
