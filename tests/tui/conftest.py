@@ -118,7 +118,18 @@ async def settle(pilot: Pilot[None]) -> None:
             calm = 0
         else:
             calm += 1
-    await pilot.pause(0)  # paint what it did (once: a paint of the whole screen is not cheap)
+    paint(app)
+
+
+def paint(app: App[None]) -> None:
+    """Lay out and paint what the app did, now (what the screen's refresh timer does next).
+
+    Not ``pilot.pause(0)``: that first asks every widget of the screen to call back, a hundred
+    wake-ups on a form, more CPU than the key itself (issue 8, item 12), and ``settle`` has just
+    seen every widget's queue empty. The call is the one ``Pilot.pause`` ends with.
+    """
+    with contextlib.suppress(Exception):  # no screen yet, or the App closing: nothing to paint
+        app.screen._on_timer_update()
 
 
 async def _handled(app: App[None]) -> None:
@@ -192,7 +203,10 @@ async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout:
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s: {getattr(condition, '__name__', condition)}")
-        await pilot.pause(0.05)
+        # A look every 20 ms, painted (a condition may read the screen); not ``pilot.pause``,
+        # which wakes every widget of the screen each time it looks.
+        await asyncio.sleep(0.02)
+        paint(pilot.app)
 
 
 class Keys:
