@@ -55,8 +55,9 @@ from complaint_tui.validation import mask_phone
 # Rows fetched from the cursor at a time; also the number of cases whose child rows one JSON
 # Lines query fetches. Large enough to amortise round trips, small enough to keep memory flat.
 CHUNK = 1000
-# JSON Lines documents the database builds, fetched at a time: a demo case's is about 12 KB.
-DOCUMENT_CHUNK = 200
+# JSON Lines documents the database builds, fetched at a time: a demo case's is about 12 KB
+# (100: 5 MB less peak memory than 200 where the audit values are filled in, no slower).
+DOCUMENT_CHUNK = 100
 # The last row an XLSX sheet can hold (the header takes the first).
 XLSX_MAX_ROWS = 1_048_576
 
