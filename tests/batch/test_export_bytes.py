@@ -78,6 +78,8 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("merged_into", TEXT, "merged"),
     ("updated_at", TIME, "case.updated_at"),
     ("estate", CODE, "policy:estates"),
+    ("caller_name", TEXT, "case.caller_name"),
+    ("caller_phone", PHONE, "case.caller_phone"),
 ]
 
 
