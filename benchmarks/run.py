@@ -241,8 +241,8 @@ def rows_for(store: Store, url: str, raw: RawDriver) -> list[Row]:
     if typed_case_number(number, store.policy.case_number_prefix) != number:
         # A store grown by copying rows (benchmarks/scale_store.py) marks the copies' numbers
         # ("…-0531/5"), which are not a case number as typed: search one that is.
-        typed = "SELECT number FROM complaint_case WHERE number NOT LIKE '%/%' ORDER BY id DESC LIMIT 1"
-        number = raw.rows(typed)[0][0]
+        typed = "SELECT number FROM complaint_case WHERE number NOT LIKE ? ORDER BY id DESC LIMIT 1"
+        number = raw.rows(typed, ("%/%",))[0][0]  # a parameter: psycopg reads a % in the SQL as one
     page("search a case number", supervisor, q.QueueFilter(search=number), q.QueueSort.URGENT)
     page("search a phone", supervisor, q.QueueFilter(search=phone), q.QueueSort.URGENT)
     digits = "".join(ch for ch in phone if ch.isdigit())
