@@ -95,7 +95,8 @@ def _store_at_0006(backend: str, tmp_path: Path, request: pytest.FixtureRequest)
             clean = check_intake(form, policy, NOW)
             row = plan_intake_row(policy, staff, form, clean, NOW)
             columns = case_columns(row, f"TS20261102-000{n}", owner, room_id, None)
-            del columns["estate"]  # revision 0006 had no such column
+            for later in ("estate", "caller_name", "caller_phone"):  # columns revision 0006 did not have
+                del columns[later]
             case_id = _insert(conn, Case, columns)
             queue_event(
                 session,
@@ -302,10 +303,14 @@ def test_the_import_takes_an_estate_column_and_the_export_gives_one(estates: Sto
         return list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
 
     codes = exported(None)
-    assert codes[0][-1] == "estate" and codes[0][:-1] == [c for c in COLUMN_CODES if c != "estate"]
-    assert sorted((r[1], r[-1]) for r in codes[1:]) == [("PAPER-0001", "lh"), ("PAPER-0002", "hy")]
+    # Appended after every column an earlier export had (they keep their places); the caller's
+    # columns of migration 0011 were appended after it in turn.
+    at = codes[0].index("estate")
+    assert codes[0][:at] == [c for c in COLUMN_CODES if c not in ("estate", "caller_name", "caller_phone")]
+    assert codes[0][at + 1 :] == ["caller_name", "caller_phone"]
+    assert sorted((r[1], r[at]) for r in codes[1:]) == [("PAPER-0001", "lh"), ("PAPER-0002", "hy")]
     names = exported("zh")
-    assert names[0][-1] == "项目" and sorted(r[-1] for r in names[1:]) == ["海韵花园", "绿湖小区"]
+    assert names[0][at] == "项目" and sorted(r[at] for r in names[1:]) == ["海韵花园", "绿湖小区"]
 
 
 CLI = str(Path(sys.executable).with_name("complaint-tui"))
