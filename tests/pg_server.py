@@ -223,12 +223,17 @@ class PgServer:
 
     def freeze(self) -> None:
         """Stop every process of the server (SIGSTOP), as a hung host looks to its clients."""
-        for pid in self.processes():
-            os.kill(pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, sig: signal.Signals) -> None:
         for pid in self.processes():
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:  # a backend whose client left between the listing and now
+                pass
 
     def _run(self, cmd: list[str]) -> None:
         done = subprocess.run(_as_server_user(cmd), check=False, capture_output=True, text=True)

@@ -56,8 +56,11 @@ def _scalar(server: PgServer, database: str, sql: str) -> int:
 def pw_server(pg_server: PgServer) -> PgServer:
     """The session server, with ``ROLE`` signing in by password (its line comes first in
     pg_hba.conf; every other role keeps signing in as before)."""
-    _admin(pg_server, f"DROP ROLE IF EXISTS {ROLE}")
-    _admin(pg_server, f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+    # Set up again when a worker comes back to this module (xdist's worksteal splits modules):
+    # the role then owns the databases made before, so it is altered, not dropped and made anew.
+    exists = _scalar(pg_server, "postgres", f"SELECT count(*) FROM pg_roles WHERE rolname = '{ROLE}'")
+    verb = "ALTER" if exists else "CREATE"
+    _admin(pg_server, f"{verb} ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
     hba = pg_server.data / "pg_hba.conf"
     rules = hba.read_text("utf-8")
     line = f"local all {ROLE} scram-sha-256\n"
